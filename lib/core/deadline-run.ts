@@ -1,0 +1,106 @@
+import { isCancellation } from './cancellation.js';
+import { isThenable } from './thenable.js';
+import type { CallbackOutcome } from './shutdown-report.interface.js';
+import { taskContextStorage } from './task-context.storage.js';
+import type { TaskContext } from './task.interface.js';
+import { TimeoutError } from './timeout.error.js';
+
+/** How a callback run under a deadline ended. */
+export interface CallbackResult {
+  readonly outcome: CallbackOutcome;
+  readonly durationMs: number;
+  readonly error?: unknown;
+}
+
+export interface DeadlineRunOptions {
+  readonly timeoutMs: number;
+  /** Names the callback in its TimeoutError: `cleanup of task "poller"`. */
+  readonly what: string;
+  readonly onDone: (result: CallbackResult) => void;
+  /** The callback failed after its outcome was already decided (it timed out or expired). */
+  readonly onLateFailure?: (error: unknown) => void;
+}
+
+/**
+ * Runs one callback — a task cleanup, a shutdown hook, a primitive's cleanup — with its own
+ * signal and its own deadline, outside the cancellation of whatever started it. The outcome is
+ * reported exactly once; a failure after the deadline goes to `onLateFailure`, never unhandled.
+ */
+export class DeadlineRun {
+  private controller: AbortController | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private settled = false;
+  private expiredWith: TimeoutError | undefined;
+  private readonly startedAt = performance.now();
+
+  constructor(private readonly options: DeadlineRunOptions) {}
+
+  /** The callback's own signal, aborted with a TimeoutError at its deadline; made on first read. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      // Level-triggered: a callback that reads its signal after expiry sees it aborted.
+      if (this.expiredWith !== undefined) this.controller.abort(this.expiredWith);
+    }
+    return this.controller.signal;
+  }
+
+  get done(): boolean {
+    return this.settled;
+  }
+
+  /**
+   * Runs `callback` now. It sees `context` through `currentTask()`; without one it runs
+   * shielded, outside whatever task started it.
+   */
+  start(callback: () => unknown, context?: TaskContext): this {
+    let result: unknown;
+    try {
+      result = taskContextStorage.run(context as TaskContext, callback);
+    } catch (error) {
+      this.finish('failed', error);
+      return this;
+    }
+    if (!isThenable(result)) {
+      this.finish('ok', undefined);
+      return this;
+    }
+    if (this.settled) return this;
+    this.timer = setTimeout(() => this.expire(), this.options.timeoutMs);
+    Promise.resolve(result).then(
+      () => this.finish('ok', undefined),
+      (error: unknown) => this.finish('failed', error),
+    );
+    return this;
+  }
+
+  /**
+   * Gives up now: at the deadline, or earlier when an outer budget ended (then the error carries
+   * the time actually given). The outcome is `timeout`.
+   */
+  expire(givenMs = this.options.timeoutMs): void {
+    if (this.settled) return;
+    const error = new TimeoutError(Math.round(givenMs), this.options.what);
+    this.expiredWith = error;
+    // Abort first: the callback hears of its deadline before anything moves on without it.
+    this.controller?.abort(error);
+    this.finish('timeout', error);
+  }
+
+  private finish(outcome: CallbackOutcome, error: unknown): void {
+    if (this.settled) {
+      // Rejecting with our own abort reason, or any cancellation, is the callback obeying us.
+      if (outcome === 'failed' && error !== this.expiredWith && !isCancellation(error)) {
+        this.options.onLateFailure?.(error);
+      }
+      return;
+    }
+    this.settled = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const durationMs = performance.now() - this.startedAt;
+    this.options.onDone(
+      error === undefined ? { outcome, durationMs } : { outcome, durationMs, error },
+    );
+  }
+}

@@ -1,0 +1,150 @@
+import type { CallbackResult, DeadlineRun } from './deadline-run.js';
+import type { HookRecord } from './hook-record.js';
+import type { ShutdownPhase } from './shutdown-phase.enum.js';
+import { DependencyCycleError } from './task-dependency.error.js';
+import { PRIORITY_LEVELS, type TaskPriority } from './task-priority.enum.js';
+import type { DependencyNode, TaskRecord } from './task-record.js';
+
+/** Shutdown bookkeeping of one task alive when the shutdown began. */
+export interface TaskEntry {
+  readonly kind: 'task';
+  readonly record: TaskRecord;
+  wave: number;
+  /** Dependents in this plan not yet placed in a wave (planning only). */
+  pendingDependents: number;
+  signalledAt: number | undefined;
+  endedAt: number | undefined;
+  endedIn: ShutdownPhase | undefined;
+  cleanup: CallbackResult | undefined;
+  /** Its cleanup was run without waiting for it (FORCEFUL / TERMINATE). */
+  forced: boolean;
+  /** It no longer holds up its wave: ended (or forced) and cleaned up. */
+  waveDone: boolean;
+}
+
+/** Shutdown bookkeeping of one hook. */
+export interface HookEntry {
+  readonly kind: 'hook';
+  readonly hook: HookRecord;
+  wave: number;
+  pendingDependents: number;
+  run: DeadlineRun | undefined;
+  startedAt: number | undefined;
+  result: CallbackResult | undefined;
+}
+
+export interface Wave {
+  readonly index: number;
+  readonly tasks: TaskEntry[];
+  readonly hooks: HookEntry[];
+}
+
+export interface ShutdownPlan {
+  readonly waves: Wave[];
+  /** Every task entry, in stop order: by wave, then first created first. */
+  readonly tasks: TaskEntry[];
+  /** Every hook entry, in run order: by wave, then first registered first. */
+  readonly hooks: HookEntry[];
+}
+
+type Entry = TaskEntry | HookEntry;
+
+/** Wave of a priority alone: LOWEST stops in wave 0, CRITICAL in wave 4. */
+export function priorityWave(priority: TaskPriority): number {
+  return PRIORITY_LEVELS - 1 - priority;
+}
+
+function nameOf(entry: Entry): string {
+  return entry.kind === 'task' ? entry.record.label : entry.hook.name;
+}
+
+function dependenciesOf(entry: Entry): readonly DependencyNode[] | undefined {
+  return entry.kind === 'task' ? entry.record.dependencies : entry.hook.dependencies;
+}
+
+/**
+ * Places every live task and hook in a wave: the later of its priority's wave and one after the
+ * latest wave of anything that depends on it. Kahn's algorithm from the dependents down, so the
+ * work is O(tasks + hooks + dependencies). Dependencies on tasks that already ended are ignored.
+ */
+export function planShutdown(
+  records: Iterable<TaskRecord>,
+  hooks: readonly HookRecord[],
+): ShutdownPlan {
+  const entries: Entry[] = [];
+  for (const record of records) {
+    const entry: TaskEntry = {
+      kind: 'task',
+      record,
+      wave: priorityWave(record.priority),
+      pendingDependents: 0,
+      signalledAt: undefined,
+      endedAt: undefined,
+      endedIn: undefined,
+      cleanup: undefined,
+      forced: false,
+      waveDone: false,
+    };
+    record.entry = entry;
+    entries.push(entry);
+  }
+  for (const hook of hooks) {
+    const entry: HookEntry = {
+      kind: 'hook',
+      hook,
+      wave: priorityWave(hook.priority),
+      pendingDependents: 0,
+      run: undefined,
+      startedAt: undefined,
+      result: undefined,
+    };
+    hook.entry = entry;
+    entries.push(entry);
+  }
+
+  const ready: Entry[] = [];
+  for (const entry of entries) {
+    const dependencies = dependenciesOf(entry);
+    if (dependencies === undefined) continue;
+    for (const dependency of dependencies) {
+      // A dependency that ended before the shutdown has no entry: nothing to wait for.
+      if (dependency.entry !== undefined) dependency.entry.pendingDependents++;
+    }
+  }
+  for (const entry of entries) if (entry.pendingDependents === 0) ready.push(entry);
+
+  let placed = 0;
+  let waveCount = 0;
+  while (ready.length > 0) {
+    const entry = ready.pop() as Entry;
+    placed++;
+    if (entry.wave >= waveCount) waveCount = entry.wave + 1;
+    const dependencies = dependenciesOf(entry);
+    if (dependencies === undefined) continue;
+    for (const dependency of dependencies) {
+      const target = dependency.entry;
+      if (target === undefined) continue;
+      if (target.wave <= entry.wave) target.wave = entry.wave + 1;
+      if (--target.pendingDependents === 0) ready.push(target);
+    }
+  }
+  if (placed !== entries.length) {
+    // Bindings at creation make a cycle impossible; kept as a guard with a useful message.
+    const stuck = entries.filter((entry) => entry.pendingDependents > 0).map(nameOf);
+    throw new DependencyCycleError([...stuck, stuck[0]]);
+  }
+
+  const waves: Wave[] = [];
+  for (let index = 0; index < waveCount; index++) waves.push({ index, tasks: [], hooks: [] });
+  for (const entry of entries) {
+    if (entry.kind === 'task') waves[entry.wave].tasks.push(entry);
+    else waves[entry.wave].hooks.push(entry);
+  }
+  const tasks: TaskEntry[] = [];
+  const hookEntries: HookEntry[] = [];
+  for (const wave of waves) {
+    for (const entry of wave.tasks) tasks.push(entry);
+    for (const entry of wave.hooks) hookEntries.push(entry);
+  }
+  return { waves, tasks, hooks: hookEntries };
+}

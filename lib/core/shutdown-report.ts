@@ -1,0 +1,128 @@
+import { ShutdownPhase } from './shutdown-phase.enum.js';
+import type { ShutdownPlan, TaskEntry } from './shutdown-plan.js';
+import type { ShutdownReport, TaskReport } from './shutdown-report.interface.js';
+import { TaskState } from './task-state.enum.js';
+
+/** One line for an error in a report: `Name: message`, never throws. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (typeof error === 'object' && error !== null) {
+    const { name, message } = error as { name?: unknown; message?: unknown };
+    if (typeof message === 'string')
+      return typeof name === 'string' ? `${name}: ${message}` : message;
+  }
+  try {
+    return String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
+}
+
+/** Durations in reports keep a tenth of a millisecond. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+export interface ReportInput {
+  reason: string;
+  startedAt: string;
+  endedAt: string | undefined;
+  /** `performance.now()` at the start, to turn entry times into offsets. */
+  startedAtMs: number;
+  durationMs: number;
+  drainMs: number;
+  phaseReached: ShutdownPhase;
+  finished: boolean;
+  /** Cleanups and hooks still running when the shutdown stopped waiting. */
+  expiredCallbacks: number;
+  phases: ShutdownReport['phases'];
+  plan: ShutdownPlan;
+  lateFailures: readonly { name: string; error: string }[];
+  lingering: Record<string, number>;
+}
+
+function taskReport(entry: TaskEntry, origin: number): TaskReport {
+  const record = entry.record;
+  const report: TaskReport = {
+    id: record.id,
+    name: record.label,
+    priority: record.priority,
+    dependsOn: record.dependencies?.map((node) => node.label) ?? [],
+    wave: entry.wave,
+    state: record.state,
+  };
+  if (entry.endedIn !== undefined) report.endedIn = entry.endedIn;
+  if (entry.signalledAt !== undefined && entry.endedAt !== undefined) {
+    report.stopMs = roundMs(entry.endedAt - entry.signalledAt);
+  }
+  if (record.state === TaskState.FAILED) report.error = describeError(record.error);
+  if (entry.cleanup !== undefined) {
+    report.cleanup = {
+      outcome: entry.cleanup.outcome,
+      durationMs: roundMs(entry.cleanup.durationMs),
+    };
+    if (entry.cleanup.error !== undefined)
+      report.cleanup.error = describeError(entry.cleanup.error);
+  }
+  if (entry.signalledAt !== undefined) report.signalledAtMs = roundMs(entry.signalledAt - origin);
+  if (entry.endedAt !== undefined) report.endedAtMs = roundMs(entry.endedAt - origin);
+  return report;
+}
+
+/** Assembles the plain-JSON report from the plan's bookkeeping. */
+export function buildShutdownReport(input: ReportInput): ShutdownReport {
+  const tasks = input.plan.tasks.map((entry) => taskReport(entry, input.startedAtMs));
+  let completed = 0;
+  let cancelled = 0;
+  let failed = 0;
+  let abandoned = 0;
+  for (const task of tasks) {
+    if (task.state === TaskState.COMPLETED) completed++;
+    else if (task.state === TaskState.CANCELLED) cancelled++;
+    else if (task.state === TaskState.FAILED) failed++;
+    else if (task.state === TaskState.ABANDONED) abandoned++;
+  }
+  const hooks: ShutdownReport['hooks'] = [];
+  for (const entry of input.plan.hooks) {
+    // A report taken mid-shutdown lists the hooks that have ended so far.
+    if (entry.result === undefined) continue;
+    const hook: ShutdownReport['hooks'][number] = {
+      name: entry.hook.name,
+      priority: entry.hook.priority,
+      wave: entry.wave,
+      outcome: entry.result.outcome,
+      durationMs: roundMs(entry.result.durationMs),
+    };
+    if (entry.result.error !== undefined) hook.error = describeError(entry.result.error);
+    if (entry.startedAt !== undefined)
+      hook.startedAtMs = roundMs(entry.startedAt - input.startedAtMs);
+    hooks.push(hook);
+  }
+  const outcome: ShutdownReport['outcome'] =
+    abandoned > 0 || input.expiredCallbacks > 0
+      ? 'terminated'
+      : input.phaseReached === ShutdownPhase.GRACEFUL
+        ? 'clean'
+        : 'forced';
+  const report: ShutdownReport = {
+    reason: input.reason,
+    startedAt: input.startedAt,
+    durationMs: input.durationMs,
+    drainMs: input.drainMs,
+    phaseReached: input.phaseReached,
+    outcome,
+    finished: input.finished,
+    total: tasks.length,
+    completed,
+    cancelled,
+    failed,
+    abandoned,
+    phases: input.phases,
+    tasks,
+    hooks,
+    lateFailures: input.lateFailures.map((failure) => ({ ...failure })),
+    lingering: { ...input.lingering },
+  };
+  if (input.endedAt !== undefined) report.endedAt = input.endedAt;
+  return report;
+}

@@ -1,0 +1,358 @@
+import { isCancellation } from './cancellation.js';
+import { isThenable } from './thenable.js';
+import { CancelledError } from './cancelled.error.js';
+import { DeadlineRun, type CallbackResult } from './deadline-run.js';
+import { createDeferred, type Deferred } from './deferred.js';
+import type { ShutdownPhase } from './shutdown-phase.enum.js';
+import type { TaskEntry } from './shutdown-plan.js';
+import type { TaskPriority } from './task-priority.enum.js';
+import { TaskState } from './task-state.enum.js';
+import type { CleanupInfo, ManagedTask, TaskContext, TaskOptions } from './task.interface.js';
+import type { HookRecord } from './hook-record.js';
+
+/** What a task record needs from the engine that owns it. */
+export interface TaskHost {
+  readonly cleanupTimeoutMs: number;
+  readonly currentPhase: ShutdownPhase | undefined;
+  taskStateChanged(record: TaskRecord, previous: TaskState): void;
+  taskFailed(record: TaskRecord, error: unknown): void;
+  /** The task settled (its final state is set); the cleanup, if any, has not necessarily run. */
+  taskEnded(record: TaskRecord): void;
+  cleanupStarted(record: TaskRecord, run: DeadlineRun): void;
+  cleanupEnded(record: TaskRecord, result: CallbackResult): void;
+  /** The task ended and its cleanup ran: it leaves the registry. */
+  taskFinished(record: TaskRecord): void;
+  /** A generated name was handed out: from now on `dependsOn` may use it. */
+  generatedNameRead(record: TaskRecord): void;
+  lateFailure(name: string, error: unknown): void;
+}
+
+/** A dependency target: a live task or a shutdown hook. */
+export type DependencyNode = TaskRecord | HookRecord;
+
+const NOT_CANCELLED: unique symbol = Symbol('not-cancelled');
+const enum Flag {
+  Rejected = 1,
+  CleanupStarted = 2,
+  CleanupDone = 4,
+  Finished = 8,
+  NameIndexed = 16,
+}
+
+/** What the task function receives; kept apart from the thenable handle so it can be awaited. */
+class RecordContext implements TaskContext {
+  constructor(private readonly record: TaskRecord) {}
+  get id(): string {
+    return this.record.id;
+  }
+  get name(): string {
+    return this.record.name;
+  }
+  get priority(): TaskPriority {
+    return this.record.priority;
+  }
+  get signal(): AbortSignal {
+    return this.record.signal;
+  }
+}
+
+/** Promises handed out by a record, made only when someone awaits it. */
+interface Waiters<T> {
+  outcome?: Promise<T>;
+  outcomeDeferred?: Deferred<T>;
+  finished?: Deferred<void>;
+}
+
+function settleFulfilled(this: TaskRecord, value: unknown): void {
+  this.settle(value, false);
+}
+
+function settleRejected(this: TaskRecord, error: unknown): void {
+  this.settle(error, true);
+}
+
+/**
+ * A live managed task and its handle. Fields are few on purpose: a task that never reads its
+ * signal and is never awaited costs this object, its context and one promise reaction.
+ */
+export class TaskRecord<T = unknown> implements ManagedTask<T> {
+  state: TaskState = TaskState.CREATED;
+  /** Shutdown bookkeeping, set when a shutdown plans this task. */
+  entry: TaskEntry | undefined = undefined;
+  /** Neighbours in the registry's list of live tasks (creation order). */
+  previous: TaskRecord | undefined = undefined;
+  next: TaskRecord | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+  private cancelReason: unknown = NOT_CANCELLED;
+  private result: unknown = undefined;
+  private flags = 0;
+  private waiters: Waiters<T> | undefined = undefined;
+
+  constructor(
+    private readonly host: TaskHost,
+    readonly seq: number,
+    readonly explicitName: string | undefined,
+    readonly priority: TaskPriority,
+    readonly dependencies: readonly DependencyNode[] | undefined,
+    private readonly options: TaskOptions | undefined,
+  ) {}
+
+  get id(): string {
+    return String(this.seq);
+  }
+
+  /**
+   * The task's name. A generated one is indexed the first time it is handed out, so that
+   * `dependsOn` can find it; tasks whose generated name nobody reads cost no index entry.
+   */
+  get name(): string {
+    if (this.explicitName !== undefined) return this.explicitName;
+    if ((this.flags & (Flag.NameIndexed | Flag.Finished)) === 0) {
+      this.flags |= Flag.NameIndexed;
+      this.host.generatedNameRead(this);
+    }
+    return `task#${this.seq}`;
+  }
+
+  /** The name for reports and logs, without indexing a generated one. */
+  get label(): string {
+    return this.explicitName ?? `task#${this.seq}`;
+  }
+
+  get nameIndexed(): boolean {
+    return (this.flags & Flag.NameIndexed) !== 0;
+  }
+
+  get signalCreated(): boolean {
+    return this.controller !== undefined;
+  }
+
+  get cancelRequested(): boolean {
+    return this.cancelReason !== NOT_CANCELLED;
+  }
+
+  get ended(): boolean {
+    return (
+      this.state !== TaskState.RUNNING &&
+      this.state !== TaskState.CANCELLING &&
+      this.state !== TaskState.CREATED
+    );
+  }
+
+  get hasCleanup(): boolean {
+    return this.options?.cleanup !== undefined;
+  }
+
+  get cleanupStarted(): boolean {
+    return (this.flags & Flag.CleanupStarted) !== 0;
+  }
+
+  /** The task's cleanup has run (or it has none). */
+  get cleanupDone(): boolean {
+    return this.options?.cleanup === undefined || (this.flags & Flag.CleanupDone) !== 0;
+  }
+
+  /** The task's own error, when it failed. */
+  get error(): unknown {
+    return this.state === TaskState.FAILED ? this.result : undefined;
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      // Level-triggered: a task that reads its signal after being cancelled sees it aborted.
+      if (this.cancelReason !== NOT_CANCELLED) this.controller.abort(this.cancelReason);
+    }
+    return this.controller.signal;
+  }
+
+  start(
+    fn: (ctx: TaskContext) => unknown,
+    run: ((ctx: TaskContext, fn: (ctx: TaskContext) => unknown) => unknown) | undefined,
+  ): void {
+    this.setState(TaskState.RUNNING);
+    const context = new RecordContext(this);
+    let value: unknown;
+    try {
+      value = run === undefined ? fn(context) : run(context, fn);
+    } catch (error) {
+      this.settle(error, true);
+      return;
+    }
+    if (isThenable(value)) {
+      // Attached at once so a failing task can never be an unhandled rejection. Bound functions
+      // rather than closures: they are the smaller allocation, and this runs once per task.
+      Promise.resolve(value).then(settleFulfilled.bind(this), settleRejected.bind(this));
+    } else {
+      this.settle(value, false);
+    }
+  }
+
+  /** Aborts the task's signal (if it exists) with `reason`; the first reason wins. */
+  requestCancel(reason: unknown): void {
+    if (this.cancelReason !== NOT_CANCELLED || this.ended) return;
+    this.cancelReason = reason;
+    this.setState(TaskState.CANCELLING);
+    this.controller?.abort(reason);
+  }
+
+  cancel(reason?: unknown): Promise<void> {
+    this.requestCancel(reason ?? new CancelledError());
+    return this.whenFinished();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.cancel();
+  }
+
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.outcomePromise().then(onfulfilled, onrejected);
+  }
+
+  /** Resolves once the task ended and its cleanup ran; never rejects. */
+  whenFinished(): Promise<void> {
+    if ((this.flags & Flag.Finished) !== 0) return Promise.resolve();
+    const waiters = (this.waiters ??= {});
+    waiters.finished ??= createDeferred<void>();
+    return waiters.finished.promise;
+  }
+
+  /** Runs the cleanup now, without waiting for the task (FORCEFUL / TERMINATE). */
+  forceCleanup(): void {
+    this.runCleanup(true);
+  }
+
+  /** The shutdown gave up on this task: it is abandoned, its handle rejects, it leaves. */
+  abandon(reason: CancelledError): void {
+    if (this.ended) return;
+    const previous = this.state;
+    this.state = TaskState.ABANDONED;
+    this.host.taskStateChanged(this, previous);
+    // The handle of an abandoned task rejects: code awaiting it must not hang forever.
+    this.result = reason;
+    this.flags |= Flag.Rejected;
+    this.waiters?.outcomeDeferred?.reject(reason);
+    this.finish();
+  }
+
+  private outcomePromise(): Promise<T> {
+    const waiters = (this.waiters ??= {});
+    if (waiters.outcome === undefined) {
+      if (this.ended) {
+        waiters.outcome =
+          (this.flags & Flag.Rejected) !== 0
+            ? Promise.reject(this.result)
+            : Promise.resolve(this.result as T);
+      } else {
+        waiters.outcomeDeferred = createDeferred<T>();
+        waiters.outcome = waiters.outcomeDeferred.promise;
+      }
+    }
+    return waiters.outcome;
+  }
+
+  /** The task function's promise settled (or it returned / threw synchronously). */
+  settle(value: unknown, rejected: boolean): void {
+    if (this.state === TaskState.ABANDONED) {
+      if (rejected && !isCancellation(value)) this.host.lateFailure(this.label, value);
+      return;
+    }
+    this.result = value;
+    if (rejected) this.flags |= Flag.Rejected;
+    const previous = this.state;
+    if (rejected) {
+      this.state = isCancellation(value) ? TaskState.CANCELLED : TaskState.FAILED;
+    } else {
+      this.state = this.cancelReason !== NOT_CANCELLED ? TaskState.CANCELLED : TaskState.COMPLETED;
+    }
+    this.host.taskStateChanged(this, previous);
+    const deferred = this.waiters?.outcomeDeferred;
+    if (deferred !== undefined) {
+      if (rejected) deferred.reject(value);
+      else deferred.resolve(value as T);
+    }
+    if (this.state === TaskState.FAILED) this.reportFailure(value);
+    this.host.taskEnded(this);
+    if (this.options?.cleanup !== undefined && (this.flags & Flag.CleanupStarted) === 0) {
+      this.runCleanup(false);
+    } else if (this.cleanupDone) {
+      this.finish();
+    }
+  }
+
+  private reportFailure(error: unknown): void {
+    const onError = this.options?.onError;
+    if (onError === undefined) {
+      this.host.taskFailed(this, error);
+      return;
+    }
+    try {
+      const handled = onError(error);
+      if (isThenable(handled)) {
+        Promise.resolve(handled).then(undefined, (handlerError: unknown) =>
+          this.host.taskFailed(this, handlerError),
+        );
+      }
+    } catch (handlerError) {
+      this.host.taskFailed(this, handlerError);
+    }
+  }
+
+  private runCleanup(forced: boolean): void {
+    const cleanup = this.options?.cleanup;
+    if (cleanup === undefined || (this.flags & Flag.CleanupStarted) !== 0) return;
+    this.flags |= Flag.CleanupStarted;
+    const run = new DeadlineRun({
+      timeoutMs: this.options?.cleanupTimeoutMs ?? this.host.cleanupTimeoutMs,
+      what: `cleanup of task "${this.label}"`,
+      onDone: (result) => {
+        this.flags |= Flag.CleanupDone;
+        this.host.cleanupEnded(this, result);
+        if (this.ended) this.finish();
+      },
+      onLateFailure: (error) => this.host.lateFailure(`cleanup of ${this.label}`, error),
+    });
+    this.host.cleanupStarted(this, run);
+    const info = this.cleanupInfo(run, forced);
+    // Shielded: the cleanup runs outside the task's context, so the task's cancellation
+    // (seen through currentTask()) cannot cut it short.
+    run.start(() => cleanup(info));
+  }
+
+  private cleanupInfo(run: DeadlineRun, forced: boolean): CleanupInfo {
+    const state = this.state;
+    const info: {
+      -readonly [K in keyof CleanupInfo]: CleanupInfo[K];
+    } = {
+      id: this.id,
+      name: this.label,
+      priority: this.priority,
+      state,
+      forced,
+      get signal() {
+        return run.signal;
+      },
+    };
+    if (state === TaskState.FAILED) info.error = this.result;
+    if (this.cancelReason !== NOT_CANCELLED) info.reason = this.cancelReason;
+    const phase = this.host.currentPhase;
+    if (phase !== undefined) info.phase = phase;
+    return info;
+  }
+
+  private finish(): void {
+    if ((this.flags & Flag.Finished) !== 0) return;
+    this.flags |= Flag.Finished;
+    this.host.taskFinished(this);
+    this.waiters?.finished?.resolve();
+  }
+
+  private setState(state: TaskState): void {
+    const previous = this.state;
+    this.state = state;
+    this.host.taskStateChanged(this, previous);
+  }
+}

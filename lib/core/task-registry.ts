@@ -1,0 +1,117 @@
+import {
+  DependencyCycleError,
+  DuplicateTaskNameError,
+  UnknownDependencyError,
+} from './task-dependency.error.js';
+import type { HookRecord } from './hook-record.js';
+import type { DependencyNode, TaskRecord } from './task-record.js';
+
+const GENERATED_NAME = /^task#(\d+)$/;
+
+/**
+ * Live tasks (in creation order) and registered hooks, with one name space for both so that
+ * `dependsOn` can name either. Ended tasks leave at once: memory does not grow with history.
+ * Live tasks form an intrusive doubly-linked list — O(1) to add and remove with no per-task
+ * allocation, on the hottest path of the library.
+ */
+export class TaskRegistry {
+  private head: TaskRecord | undefined;
+  private tail: TaskRecord | undefined;
+  private count = 0;
+  private readonly named = new Map<string, DependencyNode>();
+  private readonly hookList: HookRecord[] = [];
+
+  get size(): number {
+    return this.count;
+  }
+
+  *tasks(): IterableIterator<TaskRecord> {
+    for (let record = this.head; record !== undefined; record = record.next) yield record;
+  }
+
+  hooks(): readonly HookRecord[] {
+    return this.hookList;
+  }
+
+  /** Throws when `name` is taken or has the reserved generated form. */
+  assertNameFree(name: string): void {
+    if (GENERATED_NAME.test(name)) throw new DuplicateTaskNameError(name, true);
+    if (this.named.has(name)) throw new DuplicateTaskNameError(name);
+  }
+
+  /** Resolves `dependsOn` names to live nodes now; a task binds to what exists at creation. */
+  resolve(owner: string, names: Iterable<string> | undefined): DependencyNode[] | undefined {
+    if (names === undefined) return undefined;
+    let nodes: DependencyNode[] | undefined;
+    for (const name of names) {
+      if (name === owner) throw new DependencyCycleError([owner, owner]);
+      const node = this.lookup(name);
+      if (node === undefined) throw new UnknownDependencyError(owner, name);
+      (nodes ??= []).push(node);
+    }
+    return nodes;
+  }
+
+  lookup(name: string): DependencyNode | undefined {
+    const node = this.named.get(name);
+    if (node !== undefined) return node;
+    const generated = GENERATED_NAME.exec(name);
+    return generated === null ? undefined : this.findUnnamed(Number(generated[1]));
+  }
+
+  add(record: TaskRecord): void {
+    record.previous = this.tail;
+    if (this.tail === undefined) this.head = record;
+    else this.tail.next = record;
+    this.tail = record;
+    this.count++;
+    if (record.explicitName !== undefined) this.named.set(record.explicitName, record);
+  }
+
+  remove(record: TaskRecord): void {
+    const { previous, next } = record;
+    if (previous === undefined) {
+      if (this.head !== record) return; // not in the list
+      this.head = next;
+    } else {
+      previous.next = next;
+    }
+    if (next === undefined) this.tail = previous;
+    else next.previous = previous;
+    record.previous = record.next = undefined;
+    this.count--;
+    if (record.explicitName !== undefined || record.nameIndexed) {
+      const name = record.label;
+      if (this.named.get(name) === record) this.named.delete(name);
+    }
+  }
+
+  /** Makes `task#<seq>` resolvable in O(1) once the name was handed out. */
+  indexGeneratedName(record: TaskRecord): void {
+    if (record.previous !== undefined || this.head === record) this.named.set(record.label, record);
+  }
+
+  addHook(hook: HookRecord): void {
+    this.hookList.push(hook);
+    this.named.set(hook.name, hook);
+  }
+
+  /**
+   * The live unnamed task `task#<seq>` whose name was never handed out (a guess): sequence
+   * numbers grow along the list, so the walk starts from the nearer end and stops early.
+   */
+  private findUnnamed(seq: number): TaskRecord | undefined {
+    const head = this.head;
+    const tail = this.tail;
+    if (head === undefined || tail === undefined || seq < head.seq || seq > tail.seq) {
+      return undefined;
+    }
+    let record: TaskRecord | undefined;
+    if (seq - head.seq < tail.seq - seq) {
+      for (record = head; record !== undefined && record.seq < seq; record = record.next);
+    } else {
+      for (record = tail; record !== undefined && record.seq > seq; record = record.previous);
+    }
+    return record?.seq === seq && record.explicitName === undefined ? record : undefined;
+  }
+}

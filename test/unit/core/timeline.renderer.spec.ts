@@ -1,0 +1,154 @@
+import { describe, expect, it } from '@jest/globals';
+import { ShutdownPhase } from '../../../lib/core/shutdown-phase.enum.js';
+import type { ShutdownReport, TaskReport } from '../../../lib/core/shutdown-report.interface.js';
+import { TaskPriority } from '../../../lib/core/task-priority.enum.js';
+import { TaskState } from '../../../lib/core/task-state.enum.js';
+import {
+  renderShutdownSummary,
+  renderShutdownTimeline,
+} from '../../../lib/core/timeline.renderer.js';
+
+function task(overrides: Partial<TaskReport> & { name: string }): TaskReport {
+  return {
+    id: overrides.name,
+    priority: TaskPriority.NORMAL,
+    dependsOn: [],
+    wave: 2,
+    state: TaskState.CANCELLED,
+    ...overrides,
+  };
+}
+
+function report(tasks: TaskReport[], overrides: Partial<ShutdownReport> = {}): ShutdownReport {
+  return {
+    reason: 'SIGTERM',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    durationMs: 1000,
+    drainMs: 100,
+    phaseReached: ShutdownPhase.FORCEFUL,
+    outcome: 'forced',
+    finished: true,
+    total: tasks.length,
+    completed: 0,
+    cancelled: tasks.length,
+    failed: 0,
+    abandoned: 0,
+    phases: [
+      { phase: ShutdownPhase.GRACEFUL, budgetMs: 600, elapsedMs: 600, ended: 1, endedBy: 'budget' },
+      { phase: ShutdownPhase.FORCEFUL, budgetMs: 300, elapsedMs: 300, ended: 1, endedBy: 'done' },
+    ],
+    tasks,
+    hooks: [
+      {
+        name: 'db-pool',
+        priority: TaskPriority.CRITICAL,
+        wave: 4,
+        outcome: 'ok',
+        durationMs: 50,
+        startedAtMs: 900,
+      },
+    ],
+    lateFailures: [],
+    lingering: {},
+    ...overrides,
+  };
+}
+
+describe('renderShutdownTimeline', () => {
+  const sample = report([
+    task({
+      name: 'poller',
+      priority: TaskPriority.LOWEST,
+      wave: 0,
+      signalledAtMs: 100,
+      endedAtMs: 150,
+      stopMs: 50,
+    }),
+    task({
+      name: 'a-task-with-a-very-long-name-indeed',
+      wave: 2,
+      signalledAtMs: 150,
+      endedAtMs: 800,
+      stopMs: 650,
+      cleanup: { outcome: 'failed', durationMs: 2 },
+    }),
+    task({ name: 'finished-alone', wave: 3, state: TaskState.COMPLETED, endedAtMs: 300 }),
+    task({ name: 'stuck', wave: 3, state: TaskState.ABANDONED, signalledAtMs: 800 }),
+  ]);
+
+  it('fits every line in 100 columns, one row per task and hook, in stop order', () => {
+    const lines = renderShutdownTimeline(sample);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
+    expect(lines).toHaveLength(1 + 4 + 1);
+    expect(lines.slice(1).map((line) => line.slice(14, 34).trim())).toEqual([
+      'poller',
+      'a-task-with-a-very-…',
+      'finished-alone',
+      'stuck',
+      'hook db-pool',
+    ]);
+  });
+
+  it('labels the phase segments and draws =, * and ! marks', () => {
+    const [header, poller, long, alone, stuck] = renderShutdownTimeline(sample);
+    // A label is cut to the width of its segment: 100 ms of drain in 1 s gets three columns.
+    expect(header).toMatch(/\|dra\|graceful +\|forceful +\|/);
+    expect(poller).toMatch(/LOWEST +poller +cancelled -/);
+    expect(poller).toContain('=');
+    expect(long).toContain('failed');
+    expect(alone).toContain('*');
+    expect(alone).not.toContain('=');
+    expect(stuck).toMatch(/=+!\| +-$/);
+  });
+
+  it('keeps failed, abandoned and the slowest rows when there are too many', () => {
+    const many = Array.from({ length: 200 }, (_, i) =>
+      task({ name: `t${i}`, signalledAtMs: 0, endedAtMs: i, stopMs: i }),
+    );
+    many[5] = task({
+      name: 'broken',
+      state: TaskState.FAILED,
+      signalledAtMs: 0,
+      endedAtMs: 1,
+      stopMs: 1,
+    });
+    const lines = renderShutdownTimeline(report(many, { hooks: [] }), { maxRows: 10 });
+    expect(lines).toHaveLength(1 + 10 + 1);
+    expect(lines.some((line) => line.includes('broken'))).toBe(true);
+    expect(lines.some((line) => line.includes('t199'))).toBe(true);
+    expect(lines[lines.length - 1]).toBe(
+      '… 190 more row(s) not shown (failed, abandoned and slowest kept); see the JSON report',
+    );
+  });
+
+  it('narrows to the width asked for, never below 72', () => {
+    for (const line of renderShutdownTimeline(sample, { width: 80 }))
+      expect(line.length).toBeLessThanOrEqual(80);
+    for (const line of renderShutdownTimeline(sample, { width: 10 }))
+      expect(line.length).toBeLessThanOrEqual(72);
+  });
+});
+
+describe('renderShutdownSummary', () => {
+  it('says what happened in one line', () => {
+    expect(
+      renderShutdownSummary(
+        report([], {
+          outcome: 'terminated',
+          durationMs: 12_345,
+          total: 8,
+          completed: 5,
+          cancelled: 1,
+          failed: 1,
+          abandoned: 1,
+          hooks: [{ name: 'h', priority: 0, wave: 4, outcome: 'timeout', durationMs: 5 }],
+          lateFailures: [{ name: 'x', error: 'Error: y' }],
+          lingering: { Timeout: 2 },
+        }),
+      ),
+    ).toBe(
+      'Shutdown (SIGTERM) terminated in 12.3 s — 8 task(s): 5 completed, 1 cancelled, 1 failed, 1 abandoned; ' +
+        '1 hook(s) (1 failed or timed out); 1 late failure(s); lingering: Timeout ×2',
+    );
+  });
+});
