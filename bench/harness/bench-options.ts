@@ -1,0 +1,85 @@
+import { DEFAULT_SEED } from '../scenarios/task-graph.js';
+
+/** How `npm run bench` was asked to run. */
+export interface BenchOptions {
+  /** Smoke run: fewer runs, the small size only. */
+  readonly quick: boolean;
+  /** Runs per (scenario, N, implementation), each in a fresh child process. */
+  readonly runs: number;
+  /** Scenario ids to run; empty: all. */
+  readonly only: readonly string[];
+  /** Run the scenario once at N / 10 in the child before the timed run. */
+  readonly warmup: boolean;
+  readonly seed: number;
+  /** Where results.json goes; default `bench/results.json` of the package, none under --quick. */
+  readonly out: string | undefined;
+}
+
+export const DEFAULT_RUNS = 5;
+export const QUICK_RUNS = 3;
+
+export const USAGE = `Usage: node --expose-gc .build/bench/run-benchmarks.js [options]
+  --quick          smoke run: ${QUICK_RUNS} runs, N = 10k only
+  --runs <n>       runs per measurement, each in a fresh child (default ${DEFAULT_RUNS})
+  --only <ids>     comma-separated scenario ids
+  --no-warmup      time the first (cold) run in each child
+  --seed <n>       seed of the task graph (default ${DEFAULT_SEED})
+  --out <file>     results file (default bench/results.json; --quick writes none unless given)
+  --child <scenario> <implementation> <n> [--seed <n>] [--no-warmup] [--profile <file>]
+                   one measurement in this process, printed as JSON; --profile writes a
+                   .cpuprofile of the timed section only`;
+
+function positiveInteger(flag: string, text: string | undefined): number {
+  const value = Number(text);
+  if (text === undefined || !Number.isInteger(value) || value < 1) {
+    throw new Error(`${flag} expects a positive integer, got ${String(text)}\n${USAGE}`);
+  }
+  return value;
+}
+
+/**
+ * Parses the command line of the orchestrator (everything but `--child`).
+ *
+ * @example
+ * parseBenchOptions(['--quick']); // { quick: true, runs: 3, … }
+ */
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  let quick = false;
+  let runs: number | undefined;
+  let only: string[] = [];
+  let warmup = true;
+  let seed = DEFAULT_SEED;
+  let out: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    switch (flag) {
+      case '--quick':
+        quick = true;
+        break;
+      case '--runs':
+        runs = positiveInteger(flag, argv[++i]);
+        break;
+      case '--only':
+        only = (argv[++i] ?? '').split(',').filter((id) => id !== '');
+        break;
+      case '--no-warmup':
+        warmup = false;
+        break;
+      case '--seed':
+        seed = positiveInteger(flag, argv[++i]);
+        break;
+      case '--out':
+        out = argv[++i];
+        if (out === undefined) throw new Error(`--out expects a file\n${USAGE}`);
+        break;
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`Unknown option ${flag}\n${USAGE}`);
+    }
+  }
+  return { quick, runs: runs ?? (quick ? QUICK_RUNS : DEFAULT_RUNS), only, warmup, seed, out };
+}
