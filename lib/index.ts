@@ -61,3 +61,40 @@ export {
 } from './core/task-dependency.error.js';
 export { InvalidLifecycleOptionError } from './core/invalid-option.error.js';
 export { isCancellation, rethrowIfCancellation } from './core/cancellation.js';
+
+// Cancellation-safe primitives (framework-free)
+export { waitForSafe } from './primitives/wait-for-safe.js';
+export type { WaitForSafeOptions } from './primitives/wait-for-safe.js';
+export { gatherSafe } from './primitives/gather-safe.js';
+export type { GatherSafeOptions } from './primitives/gather-safe.js';
+export { cancellationSafe } from './primitives/cancellation-safe.js';
+export type { CancellationSafeOptions, CleanupWhen } from './primitives/cancellation-safe.js';
+export { shieldedWaitFor } from './primitives/shielded-wait-for.js';
+export { shield } from './primitives/shield.js';
+export { abortableDelay } from './primitives/abortable-delay.js';
+export { TaskGroup } from './primitives/task-group.js';
+export { TaskGroupError } from './primitives/task-group.error.js';
+export type { Operation } from './primitives/operation.js';
+export type { CleanupOptions } from './primitives/cleanup-options.interface.js';
+export { asyncOnce } from './primitives/async-once.js';
+export { withFlag, isFlagSet } from './primitives/scoped-flag.js';
+export { guardedImport } from './primitives/guarded-import.js';
+export type { GuardedImportOptions } from './primitives/guarded-import.js';
+export { MissingDependencyError } from './primitives/missing-dependency.error.js';
+export { writeJsonAtomic } from './primitives/write-json-atomic.js';
+
+// Resilience: retry and circuit breaking on cockatiel, bound to the lifecycle
+export { LifecycleRetry } from './primitives/resilience/lifecycle-retry.js';
+export type {
+  LifecycleRetryContext,
+  LifecycleRetryOptions,
+  RetryEvent,
+} from './primitives/resilience/lifecycle-retry.js';
+export { LifecycleCircuitBreaker } from './primitives/resilience/lifecycle-circuit-breaker.js';
+export type {
+  BreakerState,
+  LifecycleCircuitBreakerOptions,
+} from './primitives/resilience/lifecycle-circuit-breaker.js';
+export { CircuitBreakerRegistry } from './primitives/resilience/circuit-breaker.registry.js';
+export type { CircuitBreakerDefaults } from './primitives/resilience/circuit-breaker.registry.js';
+export { DuplicateCircuitBreakerError } from './primitives/resilience/duplicate-circuit-breaker.error.js';

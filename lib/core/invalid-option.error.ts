@@ -28,11 +28,15 @@ export class InvalidLifecycleOptionError extends Error {
     );
   }
 
-  static unknown(option: string, known: readonly string[]): InvalidLifecycleOptionError {
+  static unknown(
+    option: string,
+    value: unknown,
+    known: readonly string[],
+  ): InvalidLifecycleOptionError {
     return new InvalidLifecycleOptionError(
       option,
-      undefined,
-      CoreMessages.unknownOption(option, known),
+      value,
+      CoreMessages.unknownOption(option, value, known),
     );
   }
 }

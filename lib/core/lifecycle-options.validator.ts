@@ -40,7 +40,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function checkKeys(path: string, value: Record<string, unknown>, known: readonly string[]): void {
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) throw InvalidLifecycleOptionError.unknown(path + key, known);
+    if (!known.includes(key))
+      throw InvalidLifecycleOptionError.unknown(path + key, value[key], known);
   }
 }
 

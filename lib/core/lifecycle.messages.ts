@@ -8,7 +8,12 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (value === null || typeof value !== 'object') return String(value);
   try {
-    const json = JSON.stringify(value);
+    // Functions inside an object would vanish from JSON ({} for a half-written logger).
+    const json = JSON.stringify(value, (_key, inner: unknown) =>
+      typeof inner === 'function'
+        ? `[function ${(inner as { name?: string }).name || 'anonymous'}]`
+        : inner,
+    );
     return json.length > 80 ? `${json.slice(0, 77)}...` : json;
   } catch {
     return Object.prototype.toString.call(value);
@@ -24,6 +29,8 @@ export const CoreMessages = {
   timedOut: (what: string, timeoutMs: number) => `${what} timed out after ${timeoutMs} ms`,
   shutdownInProgress: (what: string) =>
     `Cannot ${what}: shutdown has begun and no new work is accepted`,
+  duplicateDeclaration: (name: string, first: string, second: string) =>
+    `The name "${name}" is used twice: by ${first} and by ${second}; names of tasks and hooks must be unique`,
   duplicateName: (name: string) =>
     `A task or shutdown hook named "${name}" is already registered; names must be unique among live tasks and hooks`,
   reservedName: (name: string) =>
@@ -34,8 +41,8 @@ export const CoreMessages = {
     `Dependency cycle: ${cycle.map((n) => `"${n}"`).join(' → ')}`,
   invalidOption: (path: string, value: unknown, expected: string) =>
     `Invalid option ${path} = ${describeValue(value)}: expected ${expected}`,
-  unknownOption: (path: string, known: readonly string[]) =>
-    `Unknown option ${path}; known options are: ${known.join(', ')}`,
+  unknownOption: (path: string, value: unknown, known: readonly string[]) =>
+    `Unknown option ${path} = ${describeValue(value)}; known options are: ${known.join(', ')}`,
   budgetsExceedGracePeriod: (totalMs: number, gracePeriodMs: number) =>
     `drainDelayMs + phase budgets = ${totalMs} ms, more than gracePeriodMs = ${gracePeriodMs} ms: ` +
     'the orchestrator may kill the process before the shutdown ends',

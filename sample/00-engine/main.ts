@@ -4,6 +4,7 @@
  * shuts down in phases and prints the report. Run with `npm run demo`.
  */
 import {
+  abortableDelay,
   LifecycleCoordinator,
   TaskPriority,
   type LifecycleLogger,
@@ -23,28 +24,12 @@ const coordinator = new LifecycleCoordinator({
   logger,
 });
 
-/** Sleeps `ms`, or rejects with the signal's reason as soon as it aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      // A listener left on a long-lived signal is a leak: remove it when the sleep ends.
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** A loop doing one unit of work every `everyMs` until its task is cancelled. */
 function loop(everyMs: number) {
   return async ({ signal }: TaskContext): Promise<number> => {
     let rounds = 0;
     while (!signal.aborted) {
-      await sleep(everyMs, signal).catch(() => undefined);
+      await abortableDelay(everyMs, signal).catch(() => undefined);
       rounds++;
     }
     return rounds;
@@ -55,7 +40,7 @@ const pool = { open: true };
 coordinator.registerShutdownHook(
   'db-pool',
   async () => {
-    await sleep(50);
+    await abortableDelay(50);
     pool.open = false;
   },
   { priority: TaskPriority.CRITICAL },
@@ -68,14 +53,14 @@ coordinator.createTask(loop(50), {
   priority: TaskPriority.NORMAL,
   dependsOn: ['db-pool'],
   cleanup: async ({ state }) => {
-    await sleep(40);
+    await abortableDelay(40);
     console.log(`[demo] order-consumer acked its in-flight batch (task ${state})`);
   },
 });
 coordinator.createTask(
   async ({ signal }) => {
     // Finishes its current flush before stopping: ends a little after its signal.
-    await sleep(1e9, signal).catch(() => sleep(120));
+    await abortableDelay(1e9, signal).catch(() => abortableDelay(120));
   },
   { name: 'metrics-flusher', priority: TaskPriority.HIGH, dependsOn: ['order-consumer'] },
 );

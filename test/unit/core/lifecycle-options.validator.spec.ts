@@ -24,10 +24,10 @@ describe('resolveLifecycleOptions', () => {
   });
 
   it.each([
-    [{ timeout: 5 }, 'Unknown option timeout; known options are: phases, drainDelayMs'],
+    [{ timeout: 5 }, 'Unknown option timeout = 5; known options are: phases, drainDelayMs'],
     [
       { phases: { gracefullMs: 5 } },
-      'Unknown option phases.gracefullMs; known options are: gracefulMs, forcefulMs, terminateMs',
+      'Unknown option phases.gracefullMs = 5; known options are: gracefulMs, forcefulMs, terminateMs',
     ],
     [
       { phases: { gracefulMs: -1 } },
@@ -51,12 +51,12 @@ describe('resolveLifecycleOptions', () => {
     [{ http: { priority: 7 } }, 'Invalid option http.priority = 7: expected a TaskPriority'],
     [
       { http: { timeout: 1 } },
-      'Unknown option http.timeout; known options are: priority, requestTimeoutMs',
+      'Unknown option http.timeout = 1; known options are: priority, requestTimeoutMs',
     ],
     [{ reportFile: '' }, 'Invalid option reportFile = "": expected a non-empty file path'],
     [
       { logger: { log: () => undefined } },
-      'Invalid option logger = {}: expected a boolean or an object with log, warn and error methods',
+      'Invalid option logger = {"log":"[function log]"}: expected a boolean or an object with log, warn and error methods',
     ],
     [{ progressIntervalMs: -1 }, 'Invalid option progressIntervalMs = -1'],
     [{ asyncContext: 'no' }, 'Invalid option asyncContext = "no": expected a boolean'],

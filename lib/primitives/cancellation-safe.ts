@@ -1,0 +1,79 @@
+import { AbortLink } from '../core/abort-link.js';
+import { isCancellation } from '../core/cancellation.js';
+import { currentTask } from '../core/task-context.storage.js';
+import type { CleanupOptions } from './cleanup-options.interface.js';
+import { isLazyOperation, startOperation, type Operation } from './operation.js';
+import { runCleanup } from './run-cleanup.js';
+import { settleRace } from './settle-race.js';
+
+/** When the cleanup runs: on cancellation (default), on any failure, or whatever happens. */
+export type CleanupWhen = 'cancel' | 'error' | 'always';
+
+/**
+ * Options of {@link cancellationSafe}.
+ *
+ * @example
+ * const options: CancellationSafeOptions<number> = { cleanup: () => lock.release(), suppress: true, fallback: 0 };
+ */
+export interface CancellationSafeOptions<T> extends CleanupOptions {
+  cleanup: () => unknown;
+  /** Resolve to `fallback` instead of rethrowing the cancellation. */
+  suppress?: boolean;
+  fallback?: T;
+  /** Default: the current managed task's signal. */
+  signal?: AbortSignal;
+  /** `cancel` (default): on cancellation; `error`: on cancellation or failure; `always`. */
+  on?: CleanupWhen;
+}
+
+/**
+ * Runs an operation whose cleanup cancellation cannot cut short. When the signal aborts (or the
+ * operation rejects with a cancellation), it stops waiting, runs the cleanup once — shielded
+ * from that cancellation, with its own deadline — and rethrows the cancellation (or, with
+ * `suppress`, resolves to `fallback`). What `@CancellationSafe` does for a method.
+ *
+ * @example
+ * // before: the finally block runs, but its own awaits are aborted by the same signal
+ * try { await consume(signal); } finally { await channel.nackAll({ signal }); }
+ * // after
+ * await cancellationSafe((signal) => consume(signal), {
+ *   cleanup: () => channel.nackAll(),
+ *   cleanupTimeoutMs: 2_000,
+ * });
+ */
+export async function cancellationSafe<T>(
+  op: Operation<T>,
+  options: CancellationSafeOptions<T>,
+): Promise<T> {
+  const on = options.on ?? 'cancel';
+  const link = new AbortLink(options.signal ?? currentTask()?.signal);
+  let outcome;
+  try {
+    if (link.signal.aborted && isLazyOperation(op)) {
+      // Cancelled before it started: nothing to clean up.
+      if (options.suppress === true) return options.fallback as T;
+      throw link.signal.reason;
+    }
+    outcome = await settleRace(startOperation(op, link.signal), link.signal);
+  } finally {
+    link.dispose();
+  }
+
+  if (outcome.kind === 'value') {
+    if (on === 'always') await runCleanup(options, 'cancellationSafe');
+    return outcome.value;
+  }
+  const error =
+    outcome.kind === 'aborted'
+      ? outcome.reason
+      : outcome.kind === 'error'
+        ? outcome.error
+        : undefined;
+  if (outcome.kind === 'aborted' || isCancellation(error)) {
+    await runCleanup(options, 'cancellationSafe');
+    if (options.suppress === true) return options.fallback as T;
+    throw error;
+  }
+  if (on !== 'cancel') await runCleanup(options, 'cancellationSafe');
+  throw error;
+}

@@ -1,0 +1,89 @@
+import { AbortLink } from '../core/abort-link.js';
+import { CancelledError } from '../core/cancelled.error.js';
+import { describeError } from '../core/shutdown-report.js';
+import { currentTask } from '../core/task-context.storage.js';
+import type { CleanupOptions } from './cleanup-options.interface.js';
+import { startOperation, type Operation } from './operation.js';
+import { runCleanup } from './run-cleanup.js';
+
+/**
+ * Options of {@link gatherSafe}.
+ *
+ * @example
+ * const options: GatherSafeOptions = { returnErrors: true, cleanup: () => pool.release() };
+ */
+export interface GatherSafeOptions extends CleanupOptions {
+  /** Like `Promise.allSettled`: failures stay in place as `Error`s, siblings are not aborted. */
+  returnErrors?: boolean;
+  /** Default: the current managed task's signal. */
+  signal?: AbortSignal;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(describeError(error), { cause: error });
+}
+
+/**
+ * Runs operations together, like `Promise.all` (or `allSettled` with `returnErrors`), without
+ * losing work. When cancelled — or, without `returnErrors`, when one operation fails — it aborts
+ * the others, waits for every one of them, runs the collective cleanup once (shielded, with its
+ * own deadline), then rethrows the cancellation or the first failure.
+ *
+ * @example
+ * // before: one failure rejects at once; the other uploads keep running, unobserved
+ * await Promise.all(files.map((f) => upload(f)));
+ * // after
+ * await gatherSafe(files.map((f) => (signal: AbortSignal) => upload(f, { signal })), {
+ *   cleanup: () => storage.deleteIncomplete(),
+ * });
+ */
+export function gatherSafe<T>(
+  ops: readonly Operation<T>[],
+  options: GatherSafeOptions & { returnErrors: true },
+): Promise<Array<T | Error>>;
+export function gatherSafe<T>(
+  ops: readonly Operation<T>[],
+  options?: GatherSafeOptions,
+): Promise<T[]>;
+export async function gatherSafe<T>(
+  ops: readonly Operation<T>[],
+  options: GatherSafeOptions = {},
+): Promise<Array<T | Error>> {
+  const outer = options.signal ?? currentTask()?.signal;
+  const link = new AbortLink(outer);
+  const results: Array<T | Error> = new Array<T | Error>(ops.length);
+  let failure: { error: unknown } | undefined;
+  try {
+    await Promise.all(
+      ops.map((op, index) =>
+        startOperation(op, link.signal).then(
+          (value) => {
+            results[index] = value;
+          },
+          (error: unknown) => {
+            results[index] = asError(error);
+            if (options.returnErrors === true || failure !== undefined || link.signal.aborted)
+              return;
+            failure = { error };
+            // The first failure stops the others; their cancellations are not failures.
+            link.abort(
+              new CancelledError('Another operation of the gather failed', { cause: error }),
+            );
+          },
+        ),
+      ),
+    );
+  } finally {
+    link.dispose();
+  }
+  // A cancellation from outside wins over a failure: it is never swallowed.
+  if (outer?.aborted === true) {
+    await runCleanup(options, 'gatherSafe');
+    throw outer.reason;
+  }
+  if (failure !== undefined) {
+    await runCleanup(options, 'gatherSafe');
+    throw failure.error;
+  }
+  return results;
+}
