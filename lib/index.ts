@@ -1,5 +1,20 @@
 // The public entry of nestjs-async-lifecycle: everything users import comes from here.
 
+// Nest module, decorators and shutdown wiring
+export { AsyncLifecycleModule } from './async-lifecycle.module.js';
+export { ASYNC_LIFECYCLE_OPTIONS } from './async-lifecycle.module-definition.js';
+export { enableLifecycleShutdown } from './nest/enable-lifecycle-shutdown.js';
+export { exitCodeOf } from './nest/shutdown-signal.handler.js';
+export type { LifecycleShutdownOptions } from './nest/shutdown-signal.handler.js';
+// `ManagedTask` is both the decorator and the task handle type.
+export { ManagedTask } from './decorators/managed-task.decorator.js';
+export type { ManagedTaskOptions, TaskStart } from './decorators/managed-task.decorator.js';
+export { CancellationSafe } from './decorators/cancellation-safe.decorator.js';
+export type { CancellationSafeDecoratorOptions } from './decorators/cancellation-safe.decorator.js';
+export { OnShutdown } from './decorators/on-shutdown.decorator.js';
+export type { OnShutdownOptions } from './decorators/on-shutdown.decorator.js';
+export { InvalidLifecycleDeclarationError } from './discovery/invalid-declaration.error.js';
+
 // Engine (framework-free)
 export { LifecycleCoordinator } from './core/lifecycle-coordinator.js';
 export type { CoordinatorAdapterOptions } from './core/lifecycle-coordinator.js';
@@ -27,7 +42,6 @@ export type {
 export type { LifecycleLogger } from './core/lifecycle-logger.interface.js';
 export type {
   CleanupInfo,
-  ManagedTask,
   ShutdownHookOptions,
   TaskContext,
   TaskOptions,

@@ -136,6 +136,17 @@ export class LifecycleCoordinator {
   }
 
   /**
+   * Whether a live task or a registered shutdown hook has this name — the names `dependsOn`
+   * can use right now.
+   *
+   * @example
+   * const dependsOn = ['db-pool', 'cache'].filter((name) => coordinator.isRegistered(name));
+   */
+  isRegistered(name: string): boolean {
+    return this.engine.isRegistered(name);
+  }
+
+  /**
    * The current shutdown's report so far, or the finished one (with late failures that arrived
    * after `shutdown()` resolved); a fresh copy each call. `undefined` before any shutdown.
    *
@@ -201,12 +212,13 @@ export class LifecycleCoordinator {
 
   /**
    * For framework adapters, once the application has closed: re-audits the handles still alive
-   * into the report's `lingering`, logs the summary and timeline (once) and returns the report.
+   * into the report's `lingering` (less `ownHandles`, those the adapter holds itself, such as a
+   * watchdog timer), logs the summary and timeline (once) and returns the report.
    *
    * @example
    * async onApplicationShutdown() { await persist(this.coordinator.completeReport()); }
    */
-  completeReport(): ShutdownReport | undefined {
-    return this.engine.completeReport();
+  completeReport(ownHandles?: Readonly<Record<string, number>>): ShutdownReport | undefined {
+    return this.engine.completeReport(ownHandles);
   }
 }

@@ -188,15 +188,19 @@ export class LifecycleEngine implements TaskHost, RunnerHost {
     return snapshots;
   }
 
+  isRegistered(name: string): boolean {
+    return this.registry.lookup(name) !== undefined;
+  }
+
   markRunning(): void {
     if (this.state === LifecycleState.STARTING) this.setState(LifecycleState.RUNNING);
   }
 
-  /** Re-audits lingering handles and logs the summary and timeline (once). */
-  completeReport(): ShutdownReport | undefined {
+  /** Re-audits lingering handles (less the caller's own) and logs the summary and timeline (once). */
+  completeReport(ownHandles?: Readonly<Record<string, number>>): ShutdownReport | undefined {
     const runner = this.runner;
     if (runner === undefined || !runner.finished) return runner?.report();
-    runner.refreshLingering();
+    runner.refreshLingering(ownHandles);
     const report = runner.report();
     this.logReport(report);
     return report;

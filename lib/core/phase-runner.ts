@@ -197,9 +197,17 @@ export class PhaseRunner {
       : this.build(performance.now() - this.startedAt);
   }
 
-  /** Re-reads the handles alive now (after the application closed) into the final report. */
-  refreshLingering(): void {
-    this.lingering = this.host.auditLingering();
+  /**
+   * Re-reads the handles alive now (after the application closed) into the final report, less
+   * `own` — handles the caller knows it holds itself (a watchdog timer).
+   */
+  refreshLingering(own: Readonly<Record<string, number>> = {}): void {
+    const lingering: Record<string, number> = {};
+    for (const [type, count] of Object.entries(this.host.auditLingering())) {
+      const left = count - (own[type] ?? 0);
+      if (left > 0) lingering[type] = left;
+    }
+    this.lingering = lingering;
   }
 
   private enter(phase: ShutdownPhase, by: 'start' | 'budget' | 'escalate'): void {

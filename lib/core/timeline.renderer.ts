@@ -9,13 +9,23 @@ import { TaskState } from './task-state.enum.js';
  * renderShutdownTimeline(report, { width: 80, maxRows: 20 });
  */
 export interface TimelineOptions {
-  /** Total width in columns; default 100, at least 72. */
+  /** Total width in columns; default 100, at least 90. */
   width?: number;
   /** Rows shown at most; failed, abandoned and the slowest tasks are kept first. Default 40. */
   maxRows?: number;
 }
 
-const FIXED = { wave: 4, prio: 8, name: 20, state: 9, cleanup: 7, stop: 8 } as const;
+const FIXED = { wave: 4, prio: 8, name: 28, state: 9, ended: 5, cleanup: 7, stop: 8 } as const;
+
+/** The narrowest timeline: the fixed columns and a bar of 13. */
+const MIN_WIDTH = 90;
+
+/** The phase a task ended in, short enough for its column. */
+const PHASE_SHORT: Record<string, string> = {
+  graceful: 'grace',
+  forceful: 'force',
+  terminate: 'term',
+};
 
 function fit(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
@@ -52,6 +62,7 @@ interface Row {
   prio: string;
   name: string;
   state: string;
+  ended: string;
   cleanup: string;
   start?: number;
   end?: number;
@@ -71,6 +82,7 @@ function taskRow(task: TaskReport, order: number): Row {
     prio: priorityName(task.priority),
     name: task.name,
     state: task.state,
+    ended: task.endedIn === undefined ? '-' : (PHASE_SHORT[task.endedIn] ?? task.endedIn),
     cleanup: task.cleanup?.outcome ?? '-',
     start: task.signalledAtMs,
     end: task.endedAtMs,
@@ -84,7 +96,7 @@ function taskRow(task: TaskReport, order: number): Row {
 /**
  * The text timeline of a shutdown: a header whose bar is cut into one segment per phase
  * (drain, graceful, forceful, terminate, proportional to their time), then one row per task and
- * hook in stop order — `=` from its signal to its end, `*` where it ended without being
+ * hook in stop order — its state, the phase it ended in, its cleanup's outcome — — `=` from its signal to its end, `*` where it ended without being
  * signalled, `!` where it was still running when the shutdown gave up on it.
  *
  * @example
@@ -94,9 +106,17 @@ export function renderShutdownTimeline(
   report: ShutdownReport,
   options: TimelineOptions = {},
 ): string[] {
-  const width = Math.max(72, options.width ?? 100);
+  const width = Math.max(MIN_WIDTH, options.width ?? 100);
   const maxRows = Math.max(1, options.maxRows ?? 40);
-  const fixed = FIXED.wave + FIXED.prio + FIXED.name + FIXED.state + FIXED.cleanup + FIXED.stop + 6;
+  const fixed =
+    FIXED.wave +
+    FIXED.prio +
+    FIXED.name +
+    FIXED.state +
+    FIXED.ended +
+    FIXED.cleanup +
+    FIXED.stop +
+    7;
   const barWidth = width - fixed - 1;
   const total = Math.max(report.durationMs, 1);
   const column = (ms: number) =>
@@ -132,6 +152,7 @@ export function renderShutdownTimeline(
       prio: priorityName(hook.priority),
       name: `hook ${hook.name}`,
       state: 'hook',
+      ended: '-',
       cleanup: hook.outcome,
       start,
       end: start === undefined ? undefined : start + hook.durationMs,
@@ -151,7 +172,7 @@ export function renderShutdownTimeline(
   const pad = (text: string, n: number) => fit(text, n);
   const lines = [
     `${'wave'.padStart(FIXED.wave)} ${pad('priority', FIXED.prio)} ${pad('name', FIXED.name)} ` +
-      `${pad('state', FIXED.state)} ${pad('cleanup', FIXED.cleanup)} |${header.join('')}| ${'stop'.padStart(FIXED.stop - 1)}`,
+      `${pad('state', FIXED.state)} ${pad('ended', FIXED.ended)} ${pad('cleanup', FIXED.cleanup)} |${header.join('')}| ${'stop'.padStart(FIXED.stop - 1)}`,
   ];
   for (const row of shown) {
     const bar = Array.from({ length: barWidth }, (_, i): string => (boundaries.has(i) ? ':' : ' '));
@@ -167,7 +188,7 @@ export function renderShutdownTimeline(
     }
     lines.push(
       `${String(row.wave).padStart(FIXED.wave)} ${pad(row.prio, FIXED.prio)} ${pad(row.name, FIXED.name)} ` +
-        `${pad(row.state, FIXED.state)} ${pad(row.cleanup, FIXED.cleanup)} |${bar.join('')}| ${row.stop.padStart(FIXED.stop - 1)}`,
+        `${pad(row.state, FIXED.state)} ${pad(row.ended, FIXED.ended)} ${pad(row.cleanup, FIXED.cleanup)} |${bar.join('')}| ${row.stop.padStart(FIXED.stop - 1)}`,
     );
   }
   if (shown.length < rows.length) {

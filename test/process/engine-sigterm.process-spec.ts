@@ -8,13 +8,6 @@ const TOTAL = BUDGETS.gracefulMs + BUDGETS.forcefulMs + BUDGETS.terminateMs;
 // Generous: CI machines are slow; the bound that matters is "does not hang".
 const MARGIN_MS = 1500;
 
-function reportOf(run: ChildRun): ShutdownReport {
-  const line = run.lines.find((l) => l.startsWith('REPORT '));
-  if (line === undefined)
-    throw new Error(`no report printed:\n${run.lines.join('\n')}\n${run.errorOutput}`);
-  return JSON.parse(line.slice('REPORT '.length)) as ShutdownReport;
-}
-
 describe('engine in a real process, real SIGTERM', () => {
   let run: ChildRun | undefined;
 
@@ -34,7 +27,7 @@ describe('engine in a real process, real SIGTERM', () => {
     expect(code).toBe(1);
     expect(elapsed).toBeGreaterThanOrEqual(TOTAL - 50);
     expect(elapsed).toBeLessThan(TOTAL + MARGIN_MS);
-    const report = reportOf(run);
+    const report = run.jsonAfter<ShutdownReport>('REPORT ');
     expect(report).toMatchObject({
       reason: 'SIGTERM',
       outcome: 'terminated',
@@ -65,7 +58,7 @@ describe('engine in a real process, real SIGTERM', () => {
 
     expect(code).toBe(1);
     expect(at - sentAt).toBeLessThan(BUDGETS.forcefulMs + BUDGETS.terminateMs + MARGIN_MS);
-    const report = reportOf(run);
+    const report = run.jsonAfter<ShutdownReport>('REPORT ');
     expect(report.phases.map((p) => [p.phase, p.endedBy])).toEqual([
       ['graceful', 'escalate'],
       ['forceful', 'budget'],

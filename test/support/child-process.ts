@@ -54,6 +54,17 @@ export class ChildRun {
     });
   }
 
+  /** The JSON printed on the first line that starts with `prefix` (e.g. `REPORT `). */
+  jsonAfter<T>(prefix: string): T {
+    const line = this.lines.find((l) => l.startsWith(prefix));
+    if (line === undefined) {
+      throw new Error(
+        `no line starting with "${prefix}":\n${this.lines.join('\n')}\n${this.stderr}`,
+      );
+    }
+    return JSON.parse(line.slice(prefix.length)) as T;
+  }
+
   /** Kills the process if it is still alive and waits for it: every test closes what it opens. */
   async close(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');

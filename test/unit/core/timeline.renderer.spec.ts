@@ -80,9 +80,9 @@ describe('renderShutdownTimeline', () => {
     const lines = renderShutdownTimeline(sample);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
     expect(lines).toHaveLength(1 + 4 + 1);
-    expect(lines.slice(1).map((line) => line.slice(14, 34).trim())).toEqual([
+    expect(lines.slice(1).map((line) => line.slice(14, 42).trim())).toEqual([
       'poller',
-      'a-task-with-a-very-…',
+      'a-task-with-a-very-long-nam…',
       'finished-alone',
       'stuck',
       'hook db-pool',
@@ -91,8 +91,8 @@ describe('renderShutdownTimeline', () => {
 
   it('labels the phase segments and draws =, * and ! marks', () => {
     const [header, poller, long, alone, stuck] = renderShutdownTimeline(sample);
-    // A label is cut to the width of its segment: 100 ms of drain in 1 s gets three columns.
-    expect(header).toMatch(/\|dra\|graceful +\|forceful +\|/);
+    // A label is cut to the width of its segment: 100 ms of drain in 1 s gets two columns.
+    expect(header).toMatch(/\|dr\|graceful +\|force +\|/);
     expect(poller).toMatch(/LOWEST +poller +cancelled -/);
     expect(poller).toContain('=');
     expect(long).toContain('failed');
@@ -121,11 +121,31 @@ describe('renderShutdownTimeline', () => {
     );
   });
 
-  it('narrows to the width asked for, never below 72', () => {
-    for (const line of renderShutdownTimeline(sample, { width: 80 }))
-      expect(line.length).toBeLessThanOrEqual(80);
+  it('narrows to the width asked for, never below 90', () => {
+    for (const line of renderShutdownTimeline(sample, { width: 95 }))
+      expect(line.length).toBeLessThanOrEqual(95);
     for (const line of renderShutdownTimeline(sample, { width: 10 }))
-      expect(line.length).toBeLessThanOrEqual(72);
+      expect(line.length).toBeLessThanOrEqual(90);
+  });
+
+  it('says the phase each task ended in', () => {
+    const [, poller, slow, alone, stuck] = renderShutdownTimeline(
+      report([
+        task({
+          name: 'poller',
+          endedIn: ShutdownPhase.GRACEFUL,
+          signalledAtMs: 100,
+          endedAtMs: 150,
+        }),
+        task({ name: 'slow', endedIn: ShutdownPhase.FORCEFUL, signalledAtMs: 150, endedAtMs: 800 }),
+        task({ name: 'alone', state: TaskState.COMPLETED, endedAtMs: 300 }),
+        task({ name: 'stuck', state: TaskState.ABANDONED, signalledAtMs: 800 }),
+      ]),
+    );
+    expect(poller).toMatch(/poller +cancelled grace -/);
+    expect(slow).toMatch(/slow +cancelled force -/);
+    expect(alone).toMatch(/alone +completed - +-/);
+    expect(stuck).toMatch(/stuck +abandoned - +-/);
   });
 });
 

@@ -1,0 +1,46 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import {
+  ConfigurableAsyncLifecycleModule,
+  OPTIONS_TYPE,
+} from './async-lifecycle.module-definition.js';
+import { LifecycleCoordinator } from './core/lifecycle-coordinator.js';
+import { LifecycleMetadataAccessor } from './discovery/lifecycle-metadata.accessor.js';
+import { LifecycleExplorer } from './discovery/lifecycle.explorer.js';
+import { lifecycleCoordinatorProvider } from './nest/lifecycle-coordinator.provider.js';
+import { lifecycleLoggerProvider } from './nest/lifecycle-logger.provider.js';
+import { LifecycleShutdownHooks } from './nest/lifecycle-shutdown.hooks.js';
+
+/**
+ * Makes every asynchronous piece of the application stop well: a global `LifecycleCoordinator`,
+ * the `@ManagedTask`, `@CancellationSafe` and `@OnShutdown` decorators discovered at bootstrap,
+ * and a phased shutdown that runs before Nest tears providers down. Options are validated at
+ * bootstrap; `forRootAsync` takes `useFactory` / `useClass` / `useExisting` with `imports` and
+ * `inject`.
+ *
+ * @example
+ * @Module({
+ *   imports: [AsyncLifecycleModule.forRoot({ phases: { gracefulMs: 20_000 }, reportFile: '/tmp/last-shutdown.json' })],
+ * })
+ * export class AppModule {}
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    lifecycleLoggerProvider,
+    lifecycleCoordinatorProvider,
+    LifecycleMetadataAccessor,
+    LifecycleExplorer,
+    LifecycleShutdownHooks,
+  ],
+  exports: [LifecycleCoordinator],
+})
+export class AsyncLifecycleModule extends ConfigurableAsyncLifecycleModule {
+  /**
+   * @example
+   * AsyncLifecycleModule.forRoot({ drainDelayMs: 5_000, gracePeriodMs: 30_000 })
+   */
+  static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}
