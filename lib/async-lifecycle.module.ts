@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { HealthIndicatorService } from '@nestjs/terminus';
 import {
   ConfigurableAsyncLifecycleModule,
   OPTIONS_TYPE,
@@ -7,6 +8,7 @@ import {
 import { LifecycleCoordinator } from './core/lifecycle-coordinator.js';
 import { LifecycleMetadataAccessor } from './discovery/lifecycle-metadata.accessor.js';
 import { LifecycleExplorer } from './discovery/lifecycle.explorer.js';
+import { LifecycleHealthIndicator } from './health/lifecycle.health.js';
 import { lifecycleCoordinatorProvider } from './nest/lifecycle-coordinator.provider.js';
 import { lifecycleLoggerProvider } from './nest/lifecycle-logger.provider.js';
 import { LifecycleShutdownHooks } from './nest/lifecycle-shutdown.hooks.js';
@@ -32,8 +34,11 @@ import { LifecycleShutdownHooks } from './nest/lifecycle-shutdown.hooks.js';
     LifecycleMetadataAccessor,
     LifecycleExplorer,
     LifecycleShutdownHooks,
+    // Stateless helper of terminus: provided here so the indicator works without TerminusModule.
+    HealthIndicatorService,
+    LifecycleHealthIndicator,
   ],
-  exports: [LifecycleCoordinator],
+  exports: [LifecycleCoordinator, LifecycleHealthIndicator],
 })
 export class AsyncLifecycleModule extends ConfigurableAsyncLifecycleModule {
   /**

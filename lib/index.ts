@@ -15,6 +15,10 @@ export { OnShutdown } from './decorators/on-shutdown.decorator.js';
 export type { OnShutdownOptions } from './decorators/on-shutdown.decorator.js';
 export { InvalidLifecycleDeclarationError } from './discovery/invalid-declaration.error.js';
 
+// Health (terminus)
+export { LifecycleHealthIndicator } from './health/lifecycle.health.js';
+export type { LastShutdownSummary } from './health/lifecycle.health.js';
+
 // Engine (framework-free)
 export { LifecycleCoordinator } from './core/lifecycle-coordinator.js';
 export type { CoordinatorAdapterOptions } from './core/lifecycle-coordinator.js';
@@ -47,10 +51,13 @@ export type {
   TaskOptions,
   TaskSnapshot,
 } from './core/task.interface.js';
+export type { ShutdownProgress } from './core/phase-runner.js';
 export type {
   CallbackOutcome,
+  HttpDrainReport,
   HookReport,
   PhaseReport,
+  ReportSections,
   ShutdownOutcome,
   ShutdownReport,
   TaskReport,

@@ -8,7 +8,8 @@ import type {
 import { lifecycleOptionWarnings, resolveLifecycleOptions } from './lifecycle-options.validator.js';
 import type { LifecycleState } from './lifecycle-state.enum.js';
 import type { ShutdownPhase } from './shutdown-phase.enum.js';
-import type { ShutdownReport } from './shutdown-report.interface.js';
+import type { ShutdownProgress } from './phase-runner.js';
+import type { ReportSections, ShutdownReport } from './shutdown-report.interface.js';
 import type {
   ManagedTask,
   ShutdownHookOptions,
@@ -188,6 +189,46 @@ export class LifecycleCoordinator {
    */
   get options(): ResolvedLifecycleOptions {
     return this.engine.options;
+  }
+
+  /**
+   * For framework adapters: like `createTask`, but during a shutdown the task joins the wave of
+   * its priority while that wave has not ended (an HTTP request on a connection still in use);
+   * `undefined` means it is too late — answer 503.
+   *
+   * @example
+   * const task = coordinator.admitTask(() => handle(req, res), { priority: TaskPriority.HIGH });
+   * if (task === undefined) return refuse(res);
+   */
+  admitTask<T>(
+    fn: (ctx: TaskContext) => Promise<T> | T,
+    options?: TaskOptions,
+  ): ManagedTask<T> | undefined {
+    return this.engine.admitTask(fn, options);
+  }
+
+  /**
+   * For framework adapters: `watcher` hears when a shutdown begins (`drain`), enters each phase,
+   * and ends (`stopped`). Returns the function that stops it.
+   *
+   * @example
+   * const stop = coordinator.watchShutdown((event) => { if (event.kind === 'phase') closeIntake(); });
+   */
+  watchShutdown(watcher: (event: ShutdownProgress) => void): () => void {
+    return this.engine.watchShutdown(watcher);
+  }
+
+  /**
+   * For framework adapters: adds a section to every report (`http` — what the drain did).
+   *
+   * @example
+   * coordinator.setReportSection('http', () => ({ ...drainCounters }));
+   */
+  setReportSection<K extends keyof ReportSections>(
+    key: K,
+    provider: () => ReportSections[K],
+  ): void {
+    this.engine.sections.set(key, provider);
   }
 
   /**

@@ -10,11 +10,11 @@ import { checkDuration, checkPriority } from './lifecycle-options.validator.js';
 import { LifecycleState } from './lifecycle-state.enum.js';
 import { CoreMessages } from './lifecycle.messages.js';
 import { countActiveResources, lingeringSince } from './lingering-resources.js';
-import { PhaseRunner, type RunnerHost } from './phase-runner.js';
+import { PhaseRunner, type RunnerHost, type ShutdownProgress } from './phase-runner.js';
 import { PHASE_ORDER, type ShutdownPhase } from './shutdown-phase.enum.js';
 import { ShutdownInProgressError } from './shutdown-in-progress.error.js';
 import { planShutdown } from './shutdown-plan.js';
-import type { ShutdownReport } from './shutdown-report.interface.js';
+import type { ReportSections, ShutdownReport } from './shutdown-report.interface.js';
 import { describeError } from './shutdown-report.js';
 import { taskContextStorage } from './task-context.storage.js';
 import { TaskPriority } from './task-priority.enum.js';
@@ -70,6 +70,8 @@ export class LifecycleEngine implements TaskHost, RunnerHost {
   private seq = 0;
   private hookSeq = 0;
   private reportLogged = false;
+  private readonly watchers = new Set<(event: ShutdownProgress) => void>();
+  readonly sections = new Map<keyof ReportSections, () => ReportSections[keyof ReportSections]>();
 
   constructor(
     readonly options: ResolvedLifecycleOptions,
@@ -92,6 +94,35 @@ export class LifecycleEngine implements TaskHost, RunnerHost {
 
   createTask<T>(fn: (ctx: TaskContext) => Promise<T> | T, options?: TaskOptions): TaskRecord<T> {
     if (this.runner !== undefined) throw new ShutdownInProgressError('start a task');
+    const record = this.newRecord(fn, options);
+    this.registry.add(record);
+    record.start(fn, this.options.asyncContext ? runInTaskContext : undefined);
+    return record;
+  }
+
+  /**
+   * `createTask`, except during a shutdown: the task then joins the wave of its priority while
+   * that wave is open, and `undefined` says it is too late.
+   */
+  admitTask<T>(
+    fn: (ctx: TaskContext) => Promise<T> | T,
+    options?: TaskOptions,
+  ): TaskRecord<T> | undefined {
+    const runner = this.runner;
+    if (runner === undefined) return this.createTask(fn, options);
+    if (!runner.canAdmit(options?.priority ?? TaskPriority.NORMAL)) return undefined;
+    const record = this.newRecord(fn, options);
+    this.registry.add(record);
+    runner.admit(record);
+    record.start(fn, this.options.asyncContext ? runInTaskContext : undefined);
+    return record;
+  }
+
+  /** Validates the arguments of a new task and builds its record (not yet started). */
+  private newRecord<T>(
+    fn: (ctx: TaskContext) => Promise<T> | T,
+    options: TaskOptions | undefined,
+  ): TaskRecord<T> {
     if (typeof fn !== 'function') {
       throw InvalidLifecycleOptionError.invalid('createTask(fn)', fn, 'a function');
     }
@@ -113,10 +144,7 @@ export class LifecycleEngine implements TaskHost, RunnerHost {
       // Keep the options only when they hold callbacks: most tasks then retain nothing extra.
       if (options.cleanup !== undefined || options.onError !== undefined) kept = options;
     }
-    const record = new TaskRecord<T>(this, seq, name, priority, dependencies, kept);
-    this.registry.add(record);
-    record.start(fn, this.options.asyncContext ? runInTaskContext : undefined);
-    return record;
+    return new TaskRecord<T>(this, seq, name, priority, dependencies, kept);
   }
 
   registerShutdownHook(
@@ -206,7 +234,17 @@ export class LifecycleEngine implements TaskHost, RunnerHost {
     return report;
   }
 
+  /** Calls `watcher` at each step of a shutdown; returns the function that stops it. */
+  watchShutdown(watcher: (event: ShutdownProgress) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
   // RunnerHost
+
+  progress(event: ShutdownProgress): void {
+    for (const watcher of this.watchers) watcher(event);
+  }
 
   emit(build: () => LifecycleEvent): void {
     if (this.events.observed) this.events.next(build());

@@ -27,6 +27,11 @@ export interface HttpTrackingOptions {
   priority?: TaskPriority;
   /** How long an in-flight request may run once draining began; default: until GRACEFUL ends. */
   requestTimeoutMs?: number;
+  /**
+   * Path prefixes never tracked nor refused — health probes and metrics, which must answer
+   * while the server is up, even after the HTTP wave ended. Default `['/health']`.
+   */
+  exclude?: string[];
 }
 
 /**

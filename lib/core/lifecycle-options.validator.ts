@@ -30,7 +30,7 @@ const OPTION_KEYS = [
   'asyncContext',
 ] as const;
 const PHASE_KEYS = ['gracefulMs', 'forcefulMs', 'terminateMs'] as const;
-const HTTP_KEYS = ['priority', 'requestTimeoutMs'] as const;
+const HTTP_KEYS = ['priority', 'requestTimeoutMs', 'exclude'] as const;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
@@ -116,6 +116,18 @@ export function resolveLifecycleOptions(options: unknown = {}): ResolvedLifecycl
     checkKeys('http.', o.http, HTTP_KEYS);
     checkPriority('http.priority', o.http.priority, TaskPriority.HIGH);
     checkDuration('http.requestTimeoutMs', o.http.requestTimeoutMs, 0);
+    const exclude: unknown = o.http.exclude;
+    if (
+      exclude !== undefined &&
+      (!Array.isArray(exclude) ||
+        exclude.some((path) => typeof path !== 'string' || !path.startsWith('/')))
+    ) {
+      throw InvalidLifecycleOptionError.invalid(
+        'http.exclude',
+        exclude,
+        "an array of paths starting with '/'",
+      );
+    }
   }
   if (o.reportFile !== undefined && (typeof o.reportFile !== 'string' || o.reportFile === '')) {
     throw InvalidLifecycleOptionError.invalid('reportFile', o.reportFile, 'a non-empty file path');

@@ -6,18 +6,34 @@ import type { LifecycleLogger } from './lifecycle-logger.interface.js';
 import type { ResolvedLifecycleOptions } from './lifecycle-options.interface.js';
 import { CoreMessages } from './lifecycle.messages.js';
 import { ShutdownPhase, PHASE_ORDER } from './shutdown-phase.enum.js';
-import type { HookEntry, ShutdownPlan, TaskEntry, Wave } from './shutdown-plan.js';
-import type { PhaseReport, ShutdownReport } from './shutdown-report.interface.js';
+import {
+  ensureWave,
+  priorityWave,
+  taskEntry,
+  type HookEntry,
+  type ShutdownPlan,
+  type TaskEntry,
+  type Wave,
+} from './shutdown-plan.js';
+import type { PhaseReport, ReportSections, ShutdownReport } from './shutdown-report.interface.js';
 import { buildShutdownReport, describeError, roundMs } from './shutdown-report.js';
 import type { TaskContext } from './task.interface.js';
 import type { TaskRecord } from './task-record.js';
 import type { TaskPriority } from './task-priority.enum.js';
 
+/** Where a shutdown is, for adapters that act on it (the HTTP drain). */
+export type ShutdownProgress =
+  | { readonly kind: 'drain' }
+  | { readonly kind: 'phase'; readonly phase: ShutdownPhase }
+  | { readonly kind: 'stopped' };
+
 /** What the runner needs from the engine. */
 export interface RunnerHost {
   readonly options: ResolvedLifecycleOptions;
   readonly logger: LifecycleLogger | undefined;
+  readonly sections: ReadonlyMap<keyof ReportSections, () => ReportSections[keyof ReportSections]>;
   emit(build: () => LifecycleEvent): void;
+  progress(event: ShutdownProgress): void;
   auditLingering(): Record<string, number>;
   runnerFinished(report: ShutdownReport): void;
 }
@@ -114,6 +130,7 @@ export class PhaseRunner {
       // The budget timers hold the event loop; the progress line alone must not.
       this.progressTimer.unref();
     }
+    this.host.progress({ kind: 'drain' });
     const drainDelay = this.host.options.drainDelayMs;
     if (drainDelay === 0 || (startPhase !== undefined && startPhase !== ShutdownPhase.GRACEFUL)) {
       this.enter(startPhase ?? ShutdownPhase.GRACEFUL, 'start');
@@ -150,6 +167,42 @@ export class PhaseRunner {
       PHASE_ORDER.indexOf(this.phase ?? ShutdownPhase.GRACEFUL) < target
     ) {
       this.escalate();
+    }
+  }
+
+  /**
+   * Whether a task of `priority` created now can still join the shutdown: its wave has not
+   * ended (an HTTP request on a connection the load balancer still uses).
+   */
+  canAdmit(priority: TaskPriority): boolean {
+    const wave = priorityWave(priority);
+    switch (this.stage) {
+      case 'drain':
+        return true;
+      case 'between':
+        return wave > this.waveCursor;
+      case 'tasks':
+        return wave >= this.waveCursor;
+      case 'hooks':
+        return wave > this.waveCursor;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Adds a task created during the shutdown to its priority's wave, before it starts: counted
+   * first (it may end synchronously), and signalled first when its wave is already stopping (it
+   * starts cancelling, and sees its signal aborted from its first line).
+   */
+  admit(record: TaskRecord): void {
+    const entry = taskEntry(record, priorityWave(record.priority));
+    ensureWave(this.plan, entry.wave).tasks.push(entry);
+    this.plan.tasks.push(entry);
+    this.runningTasks++;
+    if (this.stage === 'tasks' && entry.wave === this.waveCursor && this.phase !== undefined) {
+      this.pending++;
+      this.signal(entry, this.reasonFor(this.phase));
     }
   }
 
@@ -225,6 +278,7 @@ export class PhaseRunner {
       this.escalate('budget');
     }, budgetMs);
     this.host.emit(() => ({ type: 'phase', phase, by, at: Date.now() }));
+    this.host.progress({ kind: 'phase', phase });
     this.log(
       'log',
       CoreMessages.phaseEntered(
@@ -476,6 +530,7 @@ export class PhaseRunner {
     this.lingering = this.host.auditLingering();
     this.concluded = true;
     const report = this.report();
+    this.host.progress({ kind: 'stopped' });
     this.host.runnerFinished(report);
     this.done.resolve(report);
   }
@@ -509,6 +564,7 @@ export class PhaseRunner {
       plan: this.plan,
       lateFailures: this.lateFailures,
       lingering: this.lingering,
+      sections: this.host.sections,
     });
   }
 

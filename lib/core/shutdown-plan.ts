@@ -62,6 +62,32 @@ function dependenciesOf(entry: Entry): readonly DependencyNode[] | undefined {
   return entry.kind === 'task' ? entry.record.dependencies : entry.hook.dependencies;
 }
 
+/** The bookkeeping of one task in a shutdown, attached to its record. */
+export function taskEntry(record: TaskRecord, wave: number): TaskEntry {
+  const entry: TaskEntry = {
+    kind: 'task',
+    record,
+    wave,
+    pendingDependents: 0,
+    signalledAt: undefined,
+    endedAt: undefined,
+    endedIn: undefined,
+    cleanup: undefined,
+    forced: false,
+    waveDone: false,
+  };
+  record.entry = entry;
+  return entry;
+}
+
+/** The wave at `index`, made (with the empty ones before it) when the plan has none there. */
+export function ensureWave(plan: ShutdownPlan, index: number): Wave {
+  while (plan.waves.length <= index) {
+    plan.waves.push({ index: plan.waves.length, tasks: [], hooks: [] });
+  }
+  return plan.waves[index];
+}
+
 /**
  * Places every live task and hook in a wave: the later of its priority's wave and one after the
  * latest wave of anything that depends on it. Kahn's algorithm from the dependents down, so the
@@ -72,22 +98,7 @@ export function planShutdown(
   hooks: readonly HookRecord[],
 ): ShutdownPlan {
   const entries: Entry[] = [];
-  for (const record of records) {
-    const entry: TaskEntry = {
-      kind: 'task',
-      record,
-      wave: priorityWave(record.priority),
-      pendingDependents: 0,
-      signalledAt: undefined,
-      endedAt: undefined,
-      endedIn: undefined,
-      cleanup: undefined,
-      forced: false,
-      waveDone: false,
-    };
-    record.entry = entry;
-    entries.push(entry);
-  }
+  for (const record of records) entries.push(taskEntry(record, priorityWave(record.priority)));
   for (const hook of hooks) {
     const entry: HookEntry = {
       kind: 'hook',

@@ -65,6 +65,30 @@ export interface HookReport {
 }
 
 /**
+ * What the HTTP layer did while draining (present when request tracking is on).
+ *
+ * @example
+ * // { inFlightAtStart: 12, admitted: 40, refused: 3, idleClosed: 18, destroyed: 0 }
+ */
+export interface HttpDrainReport {
+  /** Requests in flight when the shutdown began. */
+  inFlightAtStart: number;
+  /** Requests that arrived during the shutdown and joined the HTTP wave. */
+  admitted: number;
+  /** Requests answered `503` with `Connection: close`: their wave had ended. */
+  refused: number;
+  /** Idle keep-alive connections closed when intake closed. */
+  idleClosed: number;
+  /** Connections destroyed with a request still running (FORCEFUL, or `requestTimeoutMs`). */
+  destroyed: number;
+}
+
+/** Sections that adapters add to the report; each is absent when its adapter is not in use. */
+export interface ReportSections {
+  http: HttpDrainReport;
+}
+
+/**
  * What a shutdown did: returned by `shutdown()`, by `getReport()`, logged, served on `/health`
  * while the server is up and persisted to `reportFile`. Plain JSON; no top-level `status` key.
  *
@@ -72,7 +96,7 @@ export interface HookReport {
  * const report = await coordinator.shutdown({ reason: 'deploy' });
  * if (report.outcome === 'terminated') alert(`abandoned: ${report.abandoned}`);
  */
-export interface ShutdownReport {
+export interface ShutdownReport extends Partial<ReportSections> {
   reason: string;
   startedAt: string;
   /** Present once the shutdown finished. */

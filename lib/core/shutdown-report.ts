@@ -1,6 +1,6 @@
 import { ShutdownPhase } from './shutdown-phase.enum.js';
 import type { ShutdownPlan, TaskEntry } from './shutdown-plan.js';
-import type { ShutdownReport, TaskReport } from './shutdown-report.interface.js';
+import type { ReportSections, ShutdownReport, TaskReport } from './shutdown-report.interface.js';
 import { TaskState } from './task-state.enum.js';
 
 /** One line for an error in a report: `Name: message`, never throws. */
@@ -39,6 +39,7 @@ export interface ReportInput {
   plan: ShutdownPlan;
   lateFailures: readonly { name: string; error: string }[];
   lingering: Record<string, number>;
+  sections: ReadonlyMap<keyof ReportSections, () => ReportSections[keyof ReportSections]>;
 }
 
 function taskReport(entry: TaskEntry, origin: number): TaskReport {
@@ -71,7 +72,11 @@ function taskReport(entry: TaskEntry, origin: number): TaskReport {
 
 /** Assembles the plain-JSON report from the plan's bookkeeping. */
 export function buildShutdownReport(input: ReportInput): ShutdownReport {
-  const tasks = input.plan.tasks.map((entry) => taskReport(entry, input.startedAtMs));
+  // From the waves, not the list: a task admitted during the shutdown joined its wave.
+  const tasks: TaskReport[] = [];
+  for (const wave of input.plan.waves) {
+    for (const entry of wave.tasks) tasks.push(taskReport(entry, input.startedAtMs));
+  }
   let completed = 0;
   let cancelled = 0;
   let failed = 0;
@@ -124,5 +129,6 @@ export function buildShutdownReport(input: ReportInput): ShutdownReport {
     lingering: { ...input.lingering },
   };
   if (input.endedAt !== undefined) report.endedAt = input.endedAt;
+  for (const [key, section] of input.sections) report[key] = section();
   return report;
 }

@@ -170,7 +170,8 @@ export class TaskRecord<T = unknown> implements ManagedTask<T> {
     fn: (ctx: TaskContext) => unknown,
     run: ((ctx: TaskContext, fn: (ctx: TaskContext) => unknown) => unknown) | undefined,
   ): void {
-    this.setState(TaskState.RUNNING);
+    // Cancelled before it started (admitted into a wave already stopping): it starts cancelling.
+    if (this.state === TaskState.CREATED) this.setState(TaskState.RUNNING);
     const context = new RecordContext(this);
     let value: unknown;
     try {

@@ -10,8 +10,10 @@ import { DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import { LifecycleMessages } from '../async-lifecycle.messages.js';
 import { ASYNC_LIFECYCLE_OPTIONS } from '../async-lifecycle.module-definition.js';
 import { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
+import { HttpDrain, resolveHttpDrainOptions } from '../http/http-drain.js';
 import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
 import type { AsyncLifecycleOptions } from '../core/lifecycle-options.interface.js';
+import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { describeError } from '../core/shutdown-report.js';
 import { LIFECYCLE_LOGGER } from './lifecycle-logger.provider.js';
@@ -22,6 +24,8 @@ import { ownHandles } from './shutdown-signal.handler.js';
 /** The part of an HTTP adapter the module hooks into. */
 interface ClosableAdapter {
   beforeClose?: () => unknown;
+  close?: () => unknown;
+  getHttpServer?: () => unknown;
 }
 
 /**
@@ -71,6 +75,22 @@ export class LifecycleShutdownHooks
       .map((wrapper) => wrapper.instance as unknown);
     gateModuleDestroy(instances, this.coordinator, new Set<unknown>([this]));
     const adapter = this.adapterHost?.httpAdapter as ClosableAdapter | undefined;
+    const drain = resolveHttpDrainOptions(this.options.http);
+    const server = adapter?.getHttpServer?.();
+    if (drain !== undefined && server instanceof HttpServer && adapter !== undefined) {
+      const httpDrain = new HttpDrain(
+        server as HttpServer<typeof IncomingMessage, typeof ServerResponse>,
+        this.coordinator,
+        drain,
+      );
+      httpDrain.install();
+      const close = adapter.close;
+      // Nest's last step with the server: the drain's own clean ending comes first.
+      adapter.close = async () => {
+        await httpDrain.finish();
+        await close?.call(adapter);
+      };
+    }
     if (adapter !== undefined) {
       const original = adapter.beforeClose;
       // The earliest step of app.close(): nothing has been torn down, the server still serves.

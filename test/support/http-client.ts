@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type Agent } from 'node:http';
 
 /** A response read in full. */
 export interface HttpResult {
@@ -9,10 +9,13 @@ export interface HttpResult {
 
 /**
  * GET over a fresh connection (no agent, no keep-alive): nothing stays open after the test.
+ * With `agent`, over that agent's kept-alive connection instead (the caller destroys it).
  */
-export function httpGet(url: string): Promise<HttpResult> {
+export function httpGet(url: string, agent?: Agent): Promise<HttpResult> {
+  const options =
+    agent === undefined ? { agent: false as const, headers: { connection: 'close' } } : { agent };
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+    const req = request(url, options, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));

@@ -1,0 +1,281 @@
+import 'reflect-metadata';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Controller, Get, Injectable, Module, type INestApplication } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import {
+  AsyncLifecycleModule,
+  LifecycleCoordinator,
+  ManagedTask,
+  TaskPriority,
+  currentTask,
+  type AsyncLifecycleOptions,
+  type TaskContext,
+} from '../../lib/index.js';
+import { deferred, untilAborted } from '../support/deferred.js';
+import { httpGet } from '../support/http-client.js';
+import { OpenApps, sleep } from '../support/nest-app.js';
+
+const state = {
+  slow: deferred(),
+  stream: deferred(),
+  critical: deferred(),
+  healthSlow: deferred(),
+};
+
+@Controller()
+class DrainController {
+  @Get('whoami')
+  whoami(): { task?: string; priority?: number } {
+    return { task: currentTask()?.name, priority: currentTask()?.priority };
+  }
+
+  @Get('slow')
+  async slow(): Promise<string> {
+    await state.slow.promise;
+    return 'slow done';
+  }
+
+  @Get('poll')
+  async poll(): Promise<string> {
+    // A long-poll: ends early when its request's task is signalled.
+    await untilAborted(currentTask()!.signal).catch(() => undefined);
+    return 'ended early';
+  }
+
+  @Get('hang')
+  async hang(): Promise<string> {
+    await new Promise(() => undefined);
+    return 'never';
+  }
+
+  @Get('health/slow')
+  async healthSlow(): Promise<string> {
+    await state.healthSlow.promise;
+    return 'health ok';
+  }
+
+  @Get('orders')
+  orders(): string {
+    return 'orders';
+  }
+}
+
+@Injectable()
+class CriticalWork {
+  // Holds the shutdown in the CRITICAL wave, after the HTTP (HIGH) wave ended.
+  @ManagedTask({ priority: TaskPriority.CRITICAL, name: 'critical-flush' })
+  async flush(ctx: TaskContext): Promise<void> {
+    await untilAborted(ctx.signal).catch(() => undefined);
+    await state.critical.promise;
+  }
+}
+
+function appModule(options: AsyncLifecycleOptions) {
+  @Module({
+    imports: [AsyncLifecycleModule.forRoot({ logger: false, progressIntervalMs: 0, ...options })],
+    controllers: [DrainController],
+    providers: [CriticalWork],
+  })
+  class DrainModule {}
+  return DrainModule;
+}
+
+/** A raw connection: the test decides what it writes and when, and reads what comes back. */
+class RawConnection {
+  readonly socket: Socket;
+  received = '';
+  readonly closed: Promise<void>;
+  constructor(port: number) {
+    this.socket = connect(port, '127.0.0.1');
+    this.socket.setEncoding('utf8');
+    this.socket.on('data', (chunk: string) => (this.received += chunk));
+    this.socket.on('error', () => undefined);
+    this.closed = new Promise((resolve) => this.socket.once('close', () => resolve()));
+  }
+  get(path: string): void {
+    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+  }
+  async until(text: string): Promise<void> {
+    while (!this.received.includes(text)) await sleep(5);
+  }
+}
+
+describe.each([
+  ['express', () => undefined],
+  ['fastify', () => new FastifyAdapter()],
+])('zero-downtime draining (%s)', (_name, makeAdapter) => {
+  const apps = new OpenApps();
+  const sockets: RawConnection[] = [];
+
+  afterEach(async () => {
+    for (const key of Object.keys(state) as (keyof typeof state)[]) state[key].resolve();
+    for (const raw of sockets.splice(0)) raw.socket.destroy();
+    await apps.closeAll();
+    for (const key of Object.keys(state) as (keyof typeof state)[]) state[key] = deferred();
+  });
+
+  async function start(options: AsyncLifecycleOptions = {}) {
+    const moduleRef = await Test.createTestingModule({ imports: [appModule(options)] }).compile();
+    const adapter = makeAdapter();
+    const app: INestApplication = apps.track(
+      adapter === undefined
+        ? moduleRef.createNestApplication()
+        : moduleRef.createNestApplication(adapter),
+    );
+    await app.listen(0, '127.0.0.1');
+    const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+    const raw = (): RawConnection => {
+      const connection = new RawConnection(port);
+      sockets.push(connection);
+      return connection;
+    };
+    return {
+      app,
+      url: `http://127.0.0.1:${port}`,
+      raw,
+      coordinator: app.get(LifecycleCoordinator),
+    };
+  }
+
+  it('runs every request as a managed task of the HTTP priority, visible through currentTask()', async () => {
+    const { url } = await start();
+    const first = JSON.parse((await httpGet(`${url}/whoami`)).body) as {
+      task: string;
+      priority: number;
+    };
+    const second = JSON.parse((await httpGet(`${url}/whoami`)).body) as {
+      task: string;
+      priority: number;
+    };
+    expect(first).toEqual({ task: 'GET /whoami#1', priority: TaskPriority.HIGH });
+    expect(second.task).toBe('GET /whoami#2');
+  });
+
+  it('lets a long request end early on its signal, within the shutdown', async () => {
+    const { app, url, coordinator } = await start();
+    const polling = httpGet(`${url}/poll`);
+    await sleep(30);
+    state.critical.resolve();
+    await app.close();
+    await expect(polling).resolves.toMatchObject({ status: 200, body: 'ended early' });
+    const report = coordinator.getReport();
+    expect(report?.tasks.find((t) => t.name === 'GET /poll#1')).toMatchObject({
+      state: 'cancelled',
+      endedIn: 'graceful',
+      wave: 3,
+    });
+  });
+
+  it('serves normally during the drain delay, then refuses new connections, closes idle ones and tells the others Connection: close', async () => {
+    const { app, url, raw, coordinator } = await start({ drainDelayMs: 300 });
+    const idle = raw();
+    idle.get('/orders');
+    await idle.until('orders');
+    const inFlight = raw();
+    inFlight.get('/slow');
+    await sleep(30);
+
+    const closing = app.close();
+    await sleep(50);
+    // The load balancer has not noticed yet: a new connection is served as usual.
+    const during = await httpGet(`${url}/orders`);
+    expect(during.status).toBe(200);
+    await sleep(350);
+    // Intake closed: new connections are refused, not reset.
+    await expect(httpGet(`${url}/orders`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await idle.closed; // the idle keep-alive connection was closed, after its grace
+
+    state.slow.resolve();
+    await inFlight.until('slow done');
+    await inFlight.closed; // Connection: close, then closed by the server
+    expect(inFlight.received).toMatch(/^HTTP\/1\.1 200/);
+    expect(inFlight.received.toLowerCase()).toContain('connection: close');
+    state.critical.resolve();
+    await closing;
+
+    expect(coordinator.getReport()?.http).toEqual({
+      inFlightAtStart: 1,
+      admitted: 1,
+      refused: 0,
+      idleClosed: 1,
+      destroyed: 0,
+    });
+  });
+
+  it('answers 503 with Connection: close to a request that arrives after the HTTP wave ended', async () => {
+    const { app, raw, coordinator } = await start();
+    // An excluded (health) request keeps this connection open through the HTTP wave.
+    const connection = raw();
+    connection.get('/health/slow');
+    await sleep(30);
+    const closing = app.close();
+    // The HTTP wave (HIGH) ends at once — nothing tracked in flight — and the CRITICAL task holds
+    // the shutdown after it.
+    while (
+      coordinator.getReport()?.tasks.find((t) => t.name === 'critical-flush')?.signalledAtMs ===
+      undefined
+    ) {
+      await sleep(5);
+    }
+    connection.get('/orders');
+    state.healthSlow.resolve();
+    await connection.until('Service Unavailable');
+    await connection.closed;
+    expect(connection.received).toMatch(/^HTTP\/1\.1 200[\s\S]*health ok[\s\S]*HTTP\/1\.1 503/);
+    const refusal = connection.received.slice(connection.received.indexOf('HTTP/1.1 503'));
+    expect(refusal.toLowerCase()).toContain('connection: close');
+    expect(refusal).toContain('Service Unavailable: the server is shutting down');
+    state.critical.resolve();
+    await closing;
+    expect(coordinator.getReport()?.http?.refused).toBe(1);
+  });
+
+  it('destroys the connection of a request still running at FORCEFUL, and counts it', async () => {
+    const { app, url, coordinator } = await start({
+      phases: { gracefulMs: 200, forcefulMs: 200, terminateMs: 100 },
+    });
+    const hanging = expect(httpGet(`${url}/hang`)).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await sleep(30);
+    state.critical.resolve();
+    await app.close();
+    await hanging;
+    const report = coordinator.getReport();
+    expect(report?.http?.destroyed).toBe(1);
+    expect(report?.tasks.find((t) => t.name === 'GET /hang#1')).toMatchObject({
+      endedIn: 'forceful',
+    });
+  });
+
+  it('with requestTimeoutMs, cuts a request that runs longer once draining began', async () => {
+    const { app, url, coordinator } = await start({ http: { requestTimeoutMs: 100 } });
+    const hanging = expect(httpGet(`${url}/hang`)).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await sleep(30);
+    state.critical.resolve();
+    const started = performance.now();
+    await app.close();
+    await hanging;
+    // Cut after 100 ms, not after the 30 s graceful budget.
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(coordinator.getReport()?.http?.destroyed).toBe(1);
+  });
+
+  it('leaves excluded paths untracked, and tracks nothing with http: false', async () => {
+    const tracked = await start();
+    const health = httpGet(`${tracked.url}/health/slow`);
+    await sleep(30);
+    expect(tracked.coordinator.tasks().map((t) => t.name)).toEqual(['critical-flush']);
+    state.healthSlow.resolve();
+    await expect(health).resolves.toMatchObject({ status: 200, body: 'health ok' });
+    state.critical.resolve();
+    await tracked.app.close();
+
+    const plain = await start({ http: false });
+    state.critical.resolve();
+    const body = JSON.parse((await httpGet(`${plain.url}/whoami`)).body) as object;
+    expect(body).toEqual({});
+    await plain.app.close();
+    expect(plain.coordinator.getReport()?.http).toBeUndefined();
+  });
+});
