@@ -5,7 +5,8 @@
  *
  * Environment: PORT (default 3000), LIFECYCLE_OPTIONS (JSON merged into the module options),
  * DEMO_SIGTERM_AFTER_MS (send ourselves SIGTERM), PRINT_REPORT=1 | pretty (print the JSON
- * report at exit), STUBBORN=1 (add a job that ignores its signal), EXPORT_STOP_MS.
+ * report at exit), STUBBORN=1 (add a job that ignores its signal), EXPORT_STOP_MS,
+ * SHUTDOWN_HOOKS=nest (use Nest's enableShutdownHooks() instead of enableLifecycleShutdown).
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
@@ -15,7 +16,9 @@ import { AppModule } from './app.module.js';
 
 async function main(): Promise<void> {
   const app = await NestFactory.create(AppModule);
-  enableLifecycleShutdown(app);
+  // SHUTDOWN_HOOKS=nest: Nest's own signal handling; the module still runs the phased shutdown.
+  if (process.env.SHUTDOWN_HOOKS === 'nest') app.enableShutdownHooks();
+  else enableLifecycleShutdown(app);
   await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   console.log(`READY http://127.0.0.1:${port} (pid ${process.pid}); Ctrl+C to shut down`);

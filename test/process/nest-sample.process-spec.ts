@@ -91,6 +91,27 @@ describe('the Nest sample, compiled, in a real process with real signals', () =>
     );
   });
 
+  it("runs the same phased shutdown, once, under Nest's own enableShutdownHooks()", async () => {
+    run = start({ SHUTDOWN_HOOKS: 'nest' });
+    await run.waitFor(/^READY /);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    run.child.kill('SIGTERM');
+    const { code, signal } = await run.exited;
+
+    // Nest re-raises the signal once closed: the process ends by SIGTERM.
+    expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });
+    const order = [
+      'Shutdown started (close)',
+      'stopped taking orders',
+      'pool closed',
+      'onModuleDestroy (pool already closed)',
+      'Shutdown (close) clean',
+    ].map((text) => at(run!, text));
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(run.lines.filter((line) => line.includes('Shutdown started'))).toHaveLength(1);
+    expect(run.errorOutput).toBe('');
+  });
+
   it('abandons a task that ignores its signal and still exits within the budgets, with exit code 1', async () => {
     const phases = { gracefulMs: 600, forcefulMs: 300, terminateMs: 200 };
     run = start({ STUBBORN: '1', LIFECYCLE_OPTIONS: JSON.stringify({ phases }) });
