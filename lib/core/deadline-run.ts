@@ -45,10 +45,6 @@ export class DeadlineRun {
     return this.controller.signal;
   }
 
-  get done(): boolean {
-    return this.settled;
-  }
-
   /**
    * Runs `callback` now. It sees `context` through `currentTask()`; without one it runs
    * shielded, outside whatever task started it.

@@ -127,24 +127,12 @@ export class TaskRecord<T = unknown> implements ManagedTask<T> {
     return this.controller !== undefined;
   }
 
-  get cancelRequested(): boolean {
-    return this.cancelReason !== NOT_CANCELLED;
-  }
-
   get ended(): boolean {
     return (
       this.state !== TaskState.RUNNING &&
       this.state !== TaskState.CANCELLING &&
       this.state !== TaskState.CREATED
     );
-  }
-
-  get hasCleanup(): boolean {
-    return this.options?.cleanup !== undefined;
-  }
-
-  get cleanupStarted(): boolean {
-    return (this.flags & Flag.CleanupStarted) !== 0;
   }
 
   /** The task's cleanup has run (or it has none). */

@@ -17,13 +17,8 @@ const GENERATED_NAME = /^task#(\d+)$/;
 export class TaskRegistry {
   private head: TaskRecord | undefined;
   private tail: TaskRecord | undefined;
-  private count = 0;
   private readonly named = new Map<string, DependencyNode>();
   private readonly hookList: HookRecord[] = [];
-
-  get size(): number {
-    return this.count;
-  }
 
   *tasks(): IterableIterator<TaskRecord> {
     for (let record = this.head; record !== undefined; record = record.next) yield record;
@@ -64,7 +59,6 @@ export class TaskRegistry {
     if (this.tail === undefined) this.head = record;
     else this.tail.next = record;
     this.tail = record;
-    this.count++;
     if (record.explicitName !== undefined) this.named.set(record.explicitName, record);
   }
 
@@ -79,7 +73,6 @@ export class TaskRegistry {
     if (next === undefined) this.tail = previous;
     else next.previous = previous;
     record.previous = record.next = undefined;
-    this.count--;
     if (record.explicitName !== undefined || record.nameIndexed) {
       const name = record.label;
       if (this.named.get(name) === record) this.named.delete(name);

@@ -15,12 +15,3 @@ export enum TaskState {
   FAILED = 'failed',
   ABANDONED = 'abandoned',
 }
-
-export function isFinalTaskState(state: TaskState): boolean {
-  return (
-    state === TaskState.COMPLETED ||
-    state === TaskState.CANCELLED ||
-    state === TaskState.FAILED ||
-    state === TaskState.ABANDONED
-  );
-}
