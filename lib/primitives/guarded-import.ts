@@ -66,12 +66,12 @@ function isMissingModule(error: unknown, specifier: string, packageName: string)
  * warns again: wrap it in `asyncOnce` to import and warn once.
  *
  * @example
- * const terminus = await guardedImport<typeof import('@nestjs/terminus')>('@nestjs/terminus', {
+ * const redis = await guardedImport<typeof import('ioredis')>('ioredis', {
  *   logger,
  * });
- * if (terminus === undefined) return; // logged: Optional dependency "@nestjs/terminus" is not
- * //                                     installed; … Install it with: npm install @nestjs/terminus
- * registerHealthIndicator(terminus.HealthIndicatorService);
+ * if (redis === undefined) return; // logged: Optional dependency "ioredis" is not
+ * //                                     installed; … Install it with: npm install ioredis
+ * const client = new redis.default();
  */
 export function guardedImport<T>(
   specifier: string,

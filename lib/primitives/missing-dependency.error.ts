@@ -3,7 +3,7 @@
  * (`./x`, `/x`, `file:…`, `C:\x`), for which there is nothing to install.
  *
  * @example
- * isPackageSpecifier('@nestjs/terminus'); // true
+ * isPackageSpecifier('ioredis'); // true
  * isPackageSpecifier('file:///app/plugin.mjs'); // false
  */
 export function isPackageSpecifier(specifier: string): boolean {
@@ -16,9 +16,9 @@ export function isPackageSpecifier(specifier: string): boolean {
  * `guardedImport` and {@link MissingDependencyError}.
  *
  * @example
- * missingDependencyMessage('@nestjs/terminus', '@nestjs/terminus', false);
- * // 'Optional dependency "@nestjs/terminus" is not installed; the features that need it are
- * //  disabled. Install it with: npm install @nestjs/terminus'
+ * missingDependencyMessage('ioredis', 'ioredis', false);
+ * // 'Optional dependency "ioredis" is not installed; the features that need it are
+ * //  disabled. Install it with: npm install ioredis'
  */
 export function missingDependencyMessage(
   packageName: string,
@@ -43,11 +43,11 @@ export function missingDependencyMessage(
  * command; `cause` holds the loader's original error.
  *
  * @example
- * const terminus = await guardedImport<typeof import('@nestjs/terminus')>('@nestjs/terminus', {
+ * const redis = await guardedImport<typeof import('ioredis')>('ioredis', {
  *   required: true,
  * });
- * // MissingDependencyError: Required dependency "@nestjs/terminus" is not installed.
- * //   Install it with: npm install @nestjs/terminus
+ * // MissingDependencyError: Required dependency "ioredis" is not installed.
+ * //   Install it with: npm install ioredis
  */
 export class MissingDependencyError extends Error {
   /** Brand: survives realms and duplicated package copies where `instanceof` does not. */
