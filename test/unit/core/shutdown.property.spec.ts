@@ -1026,6 +1026,26 @@ function checkStopOrder(a: Analysis): void {
       );
     }
   };
+  const dependentsBefore = (
+    name: string,
+    seq: number,
+    t: number,
+    what: string,
+    check: typeof strict,
+  ): void => {
+    for (const dependent of a.dependents.get(name) ?? []) {
+      const y = a.tasks.get(dependent);
+      if (y !== undefined) {
+        check(seq, t, `${what} (dependent ${y.name})`, y);
+        continue;
+      }
+      const h = a.hooks.get(dependent) as HookFacts;
+      ensure(
+        a.before(a.hookEnd(h), seq, t),
+        () => `[P1 stop order] ${what} before its dependent hook ${h.name} ended`,
+      );
+    }
+  };
   const atTerminate = (seq: number, t: number, what: string): void => {
     const terminate = a.entry(ShutdownPhase.TERMINATE);
     ensure(
@@ -1090,17 +1110,7 @@ function checkStopOrder(a: Analysis): void {
       continue;
     }
     const check = phase === ShutdownPhase.GRACEFUL ? strict : weak;
-    for (const dependent of a.dependents.get(x.name) ?? []) {
-      const y = a.tasks.get(dependent);
-      if (y !== undefined) check(c.seq, c.t, `${what} (dependent ${y.name})`, y);
-      else {
-        const h = a.hooks.get(dependent) as HookFacts;
-        ensure(
-          a.before(a.hookEnd(h), c.seq, c.t),
-          () => `[P1 stop order] ${what} before its dependent hook ${h.name} ended`,
-        );
-      }
-    }
+    dependentsBefore(x.name, c.seq, c.t, what, check);
     for (const y of a.planTasks()) {
       if ((a.wave.get(y.name) as number) < wave) check(c.seq, c.t, what, y);
     }
@@ -1126,17 +1136,7 @@ function checkStopOrder(a: Analysis): void {
       continue;
     }
     const check = phase === ShutdownPhase.GRACEFUL ? strict : weak;
-    for (const dependent of a.dependents.get(h.name) ?? []) {
-      const y = a.tasks.get(dependent);
-      if (y !== undefined) check(call.seq, call.t, `${what} (dependent ${y.name})`, y);
-      else {
-        const other = a.hooks.get(dependent) as HookFacts;
-        ensure(
-          a.before(a.hookEnd(other), call.seq, call.t),
-          () => `[P1 stop order] ${what} before its dependent hook ${other.name} ended`,
-        );
-      }
-    }
+    dependentsBefore(h.name, call.seq, call.t, what, check);
     // Hooks run after the tasks of their own wave.
     for (const y of a.planTasks()) {
       if ((a.wave.get(y.name) as number) <= wave) check(call.seq, call.t, what, y);
