@@ -1,6 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { HealthIndicatorService } from '@nestjs/terminus';
 import {
   ConfigurableAsyncLifecycleModule,
   OPTIONS_TYPE,
@@ -34,8 +33,6 @@ import { LifecycleShutdownHooks } from './nest/lifecycle-shutdown.hooks.js';
     LifecycleMetadataAccessor,
     LifecycleExplorer,
     LifecycleShutdownHooks,
-    // Stateless helper of terminus: provided here so the indicator works without TerminusModule.
-    HealthIndicatorService,
     LifecycleHealthIndicator,
   ],
   exports: [LifecycleCoordinator, LifecycleHealthIndicator],

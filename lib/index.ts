@@ -17,7 +17,7 @@ export { InvalidLifecycleDeclarationError } from './discovery/invalid-declaratio
 
 // Health (terminus)
 export { LifecycleHealthIndicator } from './health/lifecycle.health.js';
-export type { LastShutdownSummary } from './health/lifecycle.health.js';
+export type { LastShutdownSummary, LifecycleIndicatorResult } from './health/lifecycle.health.js';
 
 // Engine (framework-free)
 export { LifecycleCoordinator } from './core/lifecycle-coordinator.js';

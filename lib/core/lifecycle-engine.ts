@@ -15,7 +15,7 @@ import { PHASE_ORDER, type ShutdownPhase } from './shutdown-phase.enum.js';
 import { ShutdownInProgressError } from './shutdown-in-progress.error.js';
 import { planShutdown } from './shutdown-plan.js';
 import type { ReportSections, ShutdownReport } from './shutdown-report.interface.js';
-import { describeError } from './shutdown-report.js';
+import { describeError } from './describe.js';
 import { taskContextStorage } from './task-context.storage.js';
 import { TaskPriority } from './task-priority.enum.js';
 import { TaskRecord, type TaskHost } from './task-record.js';

@@ -1,24 +1,6 @@
+import { describeValue } from './describe.js';
 import { priorityName, type TaskPriority } from './task-priority.enum.js';
 import type { ShutdownPhase } from './shutdown-phase.enum.js';
-
-/** Renders a user-supplied value for an error message: short, and never throws. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value === null || typeof value !== 'object') return String(value);
-  try {
-    // Functions inside an object would vanish from JSON ({} for a half-written logger).
-    const json = JSON.stringify(value, (_key, inner: unknown) =>
-      typeof inner === 'function'
-        ? `[function ${(inner as { name?: string }).name || 'anonymous'}]`
-        : inner,
-    );
-    return json.length > 80 ? `${json.slice(0, 77)}...` : json;
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
 
 /** Every user-facing message of the engine, as small factories. */
 export const CoreMessages = {

@@ -16,7 +16,8 @@ import {
   type Wave,
 } from './shutdown-plan.js';
 import type { PhaseReport, ReportSections, ShutdownReport } from './shutdown-report.interface.js';
-import { buildShutdownReport, describeError, roundMs } from './shutdown-report.js';
+import { describeError } from './describe.js';
+import { buildShutdownReport, roundMs } from './shutdown-report.js';
 import type { TaskContext } from './task.interface.js';
 import type { TaskRecord } from './task-record.js';
 import type { TaskPriority } from './task-priority.enum.js';

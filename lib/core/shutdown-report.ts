@@ -2,21 +2,7 @@ import { ShutdownPhase } from './shutdown-phase.enum.js';
 import type { ShutdownPlan, TaskEntry } from './shutdown-plan.js';
 import type { ReportSections, ShutdownReport, TaskReport } from './shutdown-report.interface.js';
 import { TaskState } from './task-state.enum.js';
-
-/** One line for an error in a report: `Name: message`, never throws. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  if (typeof error === 'object' && error !== null) {
-    const { name, message } = error as { name?: unknown; message?: unknown };
-    if (typeof message === 'string')
-      return typeof name === 'string' ? `${name}: ${message}` : message;
-  }
-  try {
-    return String(error);
-  } catch {
-    return Object.prototype.toString.call(error);
-  }
-}
+import { describeError } from './describe.js';
 
 /** Durations in reports keep a tenth of a millisecond. */
 export function roundMs(ms: number): number {

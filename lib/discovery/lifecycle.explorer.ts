@@ -7,7 +7,7 @@ import type { LifecycleCoordinator as Coordinator } from '../core/lifecycle-coor
 import { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
 import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
 import { checkDuration, checkPriority } from '../core/lifecycle-options.validator.js';
-import { describeError } from '../core/shutdown-report.js';
+import { describeError } from '../core/describe.js';
 import { TaskPriority } from '../core/task-priority.enum.js';
 import type { CleanupInfo, ManagedTask, TaskContext } from '../core/task.interface.js';
 import { isThenable } from '../core/thenable.js';

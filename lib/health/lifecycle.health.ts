@@ -1,11 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
 import { LifecycleState } from '../core/lifecycle-state.enum.js';
 import type { ShutdownPhase } from '../core/shutdown-phase.enum.js';
 import type { ShutdownReport } from '../core/shutdown-report.interface.js';
 import { priorityName } from '../core/task-priority.enum.js';
 import { TaskState } from '../core/task-state.enum.js';
+
+/**
+ * What an indicator returns: the shape of terminus' `HealthIndicatorResult`, built here so that
+ * the module needs no `@nestjs/terminus` at run time (terminus reads `status` of each key).
+ *
+ * @example
+ * // { lifecycle: { status: 'down', state: 'draining', phase: 'drain', … } }
+ */
+export type LifecycleIndicatorResult<K extends string> = {
+  [key in K]: { status: 'up' | 'down'; [detail: string]: unknown };
+};
+
+function result<K extends string>(
+  key: K,
+  status: 'up' | 'down',
+  data: Record<string, unknown>,
+): LifecycleIndicatorResult<K> {
+  return { [key]: { ...data, status } } as LifecycleIndicatorResult<K>;
+}
 
 /** Slack beyond the drain delay and the three budgets before a shutdown counts as wedged. */
 const WEDGED_AFTER_MS = 5000;
@@ -75,10 +93,7 @@ function runningByPriority(report: ShutdownReport): Record<string, number> {
  */
 @Injectable()
 export class LifecycleHealthIndicator {
-  constructor(
-    private readonly health: HealthIndicatorService,
-    @Inject(LifecycleCoordinator) private readonly coordinator: LifecycleCoordinator,
-  ) {}
+  constructor(@Inject(LifecycleCoordinator) private readonly coordinator: LifecycleCoordinator) {}
 
   /**
    * Readiness: route traffic here only while this is up.
@@ -86,18 +101,22 @@ export class LifecycleHealthIndicator {
    * @example
    * this.health.check([() => this.lifecycle.isReady()]);
    */
-  isReady<const K extends string = 'lifecycle'>(key?: K): HealthIndicatorResult<K> {
-    const indicator = this.health.check((key ?? 'lifecycle') as K);
+  isReady<const K extends string = 'lifecycle'>(key?: K): LifecycleIndicatorResult<K> {
+    const name = (key ?? 'lifecycle') as K;
     const state = this.coordinator.state;
     if (state === LifecycleState.RUNNING) {
       const last = this.coordinator.getLastBootReport();
-      return indicator.up(last === undefined ? { state } : { state, lastShutdown: summary(last) });
+      return result(
+        name,
+        'up',
+        last === undefined ? { state } : { state, lastShutdown: summary(last) },
+      );
     }
     const report = this.coordinator.getReport();
-    if (report === undefined) return indicator.down({ state });
+    if (report === undefined) return result(name, 'down', { state });
     const phase: ShutdownPhase | 'drain' =
       report.phases.length === 0 ? 'drain' : report.phaseReached;
-    return indicator.down({
+    return result(name, 'down', {
       state,
       phase,
       elapsedMs: report.durationMs,
@@ -113,15 +132,15 @@ export class LifecycleHealthIndicator {
    * @example
    * this.health.check([() => this.lifecycle.isAlive()]);
    */
-  isAlive<const K extends string = 'lifecycle'>(key?: K): HealthIndicatorResult<K> {
-    const indicator = this.health.check((key ?? 'lifecycle') as K);
+  isAlive<const K extends string = 'lifecycle'>(key?: K): LifecycleIndicatorResult<K> {
+    const name = (key ?? 'lifecycle') as K;
     const state = this.coordinator.state;
     const report = state === LifecycleState.DRAINING ? this.coordinator.getReport() : undefined;
     const { drainDelayMs, gracefulMs, forcefulMs, terminateMs } = this.coordinator.options;
     const limit = drainDelayMs + gracefulMs + forcefulMs + terminateMs + WEDGED_AFTER_MS;
     if (report !== undefined && report.durationMs > limit) {
-      return indicator.down({ state, elapsedMs: report.durationMs, limitMs: limit });
+      return result(name, 'down', { state, elapsedMs: report.durationMs, limitMs: limit });
     }
-    return indicator.up({ state });
+    return result(name, 'up', { state });
   }
 }

@@ -15,7 +15,7 @@ import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
 import type { AsyncLifecycleOptions } from '../core/lifecycle-options.interface.js';
 import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
-import { describeError } from '../core/shutdown-report.js';
+import { describeError } from '../core/describe.js';
 import { LIFECYCLE_LOGGER } from './lifecycle-logger.provider.js';
 import { gateModuleDestroy } from './module-destroy.gate.js';
 import { checkReportDirectory, readStoredReport, storeReport } from './report-file.store.js';

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ShutdownReport } from '../core/shutdown-report.interface.js';
-import { describeError } from '../core/shutdown-report.js';
+import { describeError } from '../core/describe.js';
 import { writeJsonAtomic } from '../primitives/write-json-atomic.js';
 
 /** What reading the previous report gave. */

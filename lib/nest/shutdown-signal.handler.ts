@@ -7,7 +7,7 @@ import { checkDuration } from '../core/lifecycle-options.validator.js';
 import { countActiveResources, lingeringSince } from '../core/lingering-resources.js';
 import { ShutdownPhase } from '../core/shutdown-phase.enum.js';
 import type { ShutdownReport } from '../core/shutdown-report.interface.js';
-import { describeError } from '../core/shutdown-report.js';
+import { describeError } from '../core/describe.js';
 
 /**
  * Options of `enableLifecycleShutdown`.

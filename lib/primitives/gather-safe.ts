@@ -1,6 +1,6 @@
 import { AbortLink } from '../core/abort-link.js';
 import { CancelledError } from '../core/cancelled.error.js';
-import { describeError } from '../core/shutdown-report.js';
+import { describeError } from '../core/describe.js';
 import { currentTask } from '../core/task-context.storage.js';
 import type { CleanupOptions } from './cleanup-options.interface.js';
 import { startOperation, type Operation } from './operation.js';

@@ -1,3 +1,4 @@
+import { describeError } from '../core/describe.js';
 import { DeadlineRun, type CallbackResult } from '../core/deadline-run.js';
 import { checkDuration, DEFAULT_BUDGETS } from '../core/lifecycle-options.validator.js';
 import type { CleanupOptions } from './cleanup-options.interface.js';
@@ -10,8 +11,7 @@ function report(error: unknown, options: CleanupOptions, what: string): void {
     options.onCleanupError(error);
     return;
   }
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  process.emitWarning(`${what} failed: ${message}`, { code: CLEANUP_WARNING_CODE });
+  process.emitWarning(`${what} failed: ${describeError(error)}`, { code: CLEANUP_WARNING_CODE });
 }
 
 /**

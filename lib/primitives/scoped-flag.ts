@@ -1,4 +1,4 @@
-import { describeValue } from '../core/lifecycle.messages.js';
+import { describeValue } from '../core/describe.js';
 
 interface FlagHolders {
   /** `process.env[name]` before the first holder entered; `undefined` when it was unset. */

@@ -1,4 +1,4 @@
-import { describeError } from '../core/shutdown-report.js';
+import { describeError } from '../core/describe.js';
 
 /**
  * A task group failed: `errors` holds the real failures of its tasks (and of its body), in the

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { describeValue } from '../core/lifecycle.messages.js';
+import { describeValue } from '../core/describe.js';
 
 function failure(path: string, what: string, cause: unknown): Error {
   // Duck-typed: errors from another realm (a VM context, a test sandbox) fail `instanceof Error`.
