@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { AsyncLifecycleOptions } from './core/lifecycle-options.interface.js';
+import type { AsyncLifecycleOptions } from './async-lifecycle-options.interface.js';
 
 export const {
   ConfigurableModuleClass: ConfigurableAsyncLifecycleModule,

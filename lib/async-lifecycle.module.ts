@@ -10,6 +10,7 @@ import { LifecycleExplorer } from './discovery/lifecycle.explorer.js';
 import { LifecycleHealthIndicator } from './health/lifecycle.health.js';
 import { lifecycleCoordinatorProvider } from './nest/lifecycle-coordinator.provider.js';
 import { lifecycleLoggerProvider } from './nest/lifecycle-logger.provider.js';
+import { moduleOptionsProvider } from './nest/module-options.provider.js';
 import { LifecycleShutdownHooks } from './nest/lifecycle-shutdown.hooks.js';
 
 /**
@@ -28,6 +29,7 @@ import { LifecycleShutdownHooks } from './nest/lifecycle-shutdown.hooks.js';
 @Module({
   imports: [DiscoveryModule],
   providers: [
+    moduleOptionsProvider,
     lifecycleLoggerProvider,
     lifecycleCoordinatorProvider,
     LifecycleMetadataAccessor,

@@ -37,27 +37,51 @@ export {
   lifecycleOptionWarnings,
   DEFAULT_BUDGETS,
 } from './core/lifecycle-options.validator.js';
+export {
+  COORDINATOR_OPTION_KEYS,
+  DEFAULT_DRAIN,
+  totalBudgetMs,
+} from './core/lifecycle-options.validator.js';
 export type {
-  AsyncLifecycleOptions,
-  HttpTrackingOptions,
+  DrainOptions,
+  LifecycleCoordinatorOptions,
   PhaseBudgets,
+  ResolvedDrain,
   ResolvedLifecycleOptions,
 } from './core/lifecycle-options.interface.js';
+export type { AsyncLifecycleOptions } from './async-lifecycle-options.interface.js';
+export type {
+  Intake,
+  IntakeHandle,
+  IntakeReport,
+  IntakeReports,
+  IntakeState,
+} from './core/intake.interface.js';
+export { describeError, safeText } from './core/describe.js';
+export { checkTaskName } from './core/name-check.js';
+
+// Intakes (one folder each under lib/intake)
+export type { IntakeInstaller, IntakeInstallContext } from './intake/intake-installer.interface.js';
+export { HttpIntake } from './intake/http/http.intake.js';
+export type {
+  HttpIntakeOptions,
+  ResolvedHttpIntakeOptions,
+} from './intake/http/http-intake.options.js';
+export type { HttpIntakeReport } from './intake/http/http-intake.report.js';
 export type { LifecycleLogger } from './core/lifecycle-logger.interface.js';
 export type {
   CleanupInfo,
   ShutdownHookOptions,
+  StopMode,
   TaskContext,
   TaskOptions,
   TaskSnapshot,
 } from './core/task.interface.js';
-export type { ShutdownProgress } from './core/phase-runner.js';
 export type {
   CallbackOutcome,
-  HttpDrainReport,
+  DrainReport,
   HookReport,
   PhaseReport,
-  ReportSections,
   ShutdownOutcome,
   ShutdownReport,
   TaskReport,

@@ -1,14 +1,10 @@
-import type { HookEntry } from './shutdown-plan.js';
+import type { DependencyNode } from './dependency-node.interface.js';
 import type { TaskPriority } from './task-priority.enum.js';
-import type { DependencyNode } from './task-record.js';
 import type { TaskContext } from './task.interface.js';
 
 /** A registered shutdown hook: a component's stop method, run in the shutdown waves. */
-export class HookRecord {
-  entry: HookEntry | undefined = undefined;
-
+export class HookRecord implements DependencyNode {
   constructor(
-    readonly seq: number,
     readonly name: string,
     readonly fn: (ctx: TaskContext) => unknown,
     readonly priority: TaskPriority,

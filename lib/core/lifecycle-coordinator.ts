@@ -1,30 +1,95 @@
-import type { Observable } from 'rxjs';
+import { Subject, type Observable } from 'rxjs';
+import { CancelledError } from './cancelled.error.js';
+import type { CallbackResult } from './deadline-run.js';
+import { describeError, stackOf } from './describe.js';
+import { HookRecord } from './hook-record.js';
+import type { Intake, IntakeHandle, IntakeReports, IntakeState } from './intake.interface.js';
+import { InvalidLifecycleOptionError } from './invalid-option.error.js';
 import type { LifecycleEvent } from './lifecycle-event.interface.js';
-import { LifecycleEngine, type CoordinatorAdapterOptions } from './lifecycle-engine.js';
+import type { LifecycleLogger } from './lifecycle-logger.interface.js';
 import type {
-  AsyncLifecycleOptions,
+  LifecycleCoordinatorOptions,
   ResolvedLifecycleOptions,
 } from './lifecycle-options.interface.js';
-import { lifecycleOptionWarnings, resolveLifecycleOptions } from './lifecycle-options.validator.js';
-import type { LifecycleState } from './lifecycle-state.enum.js';
-import type { ShutdownPhase } from './shutdown-phase.enum.js';
-import type { ShutdownProgress } from './phase-runner.js';
-import type { ReportSections, ShutdownReport } from './shutdown-report.interface.js';
+import {
+  checkDuration,
+  checkPriority,
+  lifecycleOptionWarnings,
+  resolveLifecycleOptions,
+} from './lifecycle-options.validator.js';
+import { LifecycleState } from './lifecycle-state.enum.js';
+import { CoreMessages } from './lifecycle.messages.js';
+import { countActiveResources, lingeringSince } from './lingering-resources.js';
+import { checkTaskName } from './name-check.js';
+import { guardLogger } from './safe-logger.js';
+import { PHASE_ORDER, type ShutdownPhase } from './shutdown-phase.enum.js';
+import { ShutdownInProgressError } from './shutdown-in-progress.error.js';
+import { planShutdown } from './shutdown-plan.js';
+import type { ShutdownReport } from './shutdown-report.interface.js';
+import { ShutdownRun, type IntakeStep, type RunHost } from './shutdown-run.js';
+import { taskContextStorage } from './task-context.storage.js';
+import { TaskPriority } from './task-priority.enum.js';
+import { TaskRecord, type TaskObserver } from './task-record.js';
+import { TaskRegistry } from './task-registry.js';
+import type { TaskState } from './task-state.enum.js';
 import type {
   ManagedTask,
   ShutdownHookOptions,
+  StopMode,
   TaskContext,
   TaskOptions,
   TaskSnapshot,
 } from './task.interface.js';
+import { renderShutdownSummary, renderShutdownTimeline } from './timeline.renderer.js';
 
-export type { CoordinatorAdapterOptions } from './lifecycle-engine.js';
+function runInTaskContext(ctx: TaskContext, fn: (ctx: TaskContext) => unknown): unknown {
+  return taskContextStorage.run(ctx, fn, ctx);
+}
+
+function checkFunction(path: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'function') {
+    throw InvalidLifecycleOptionError.invalid(path, value, 'a function');
+  }
+}
+
+function checkStopMode(value: unknown, fallback: StopMode): StopMode {
+  if (value === undefined) return fallback;
+  if (value !== 'abort' && value !== 'drain') {
+    throw InvalidLifecycleOptionError.invalid('stop', value, `'abort' or 'drain'`);
+  }
+  return value;
+}
+
+/** How a framework adapter (the Nest module) drives the coordinator. */
+export interface CoordinatorAdapterOptions {
+  /** Start in `STARTING` until `markRunning()`; readiness stays down during bootstrap. */
+  startInStartingState?: boolean;
+  /** Do not log the report when the shutdown ends; the adapter calls `completeReport()` later. */
+  deferReportLog?: boolean;
+}
+
+/** An intake as the coordinator keeps it: which steps it has heard of. */
+interface RegisteredIntake {
+  readonly intake: Intake;
+  readonly steps: Set<IntakeStep>;
+}
+
+const INTAKE_STEP_METHODS = {
+  started: 'shutdownStarted',
+  closed: 'intakeClosed',
+  forceful: 'forcefulStarted',
+  ended: 'shutdownEnded',
+} as const satisfies Record<IntakeStep, keyof Intake>;
 
 /**
  * Tracks every managed task of the application and shuts them down in phases:
  * GRACEFUL → FORCEFUL → TERMINATE, wave by wave in priority and dependency order, with cleanups
  * that cancellation cannot cut short, and a report at the end. Framework-free; the Nest module
  * provides one per application.
+ *
+ * It owns the live tasks, hooks and intakes and the application's state; each shutdown is a
+ * `ShutdownRun` that owns everything about that shutdown. Task records report to the coordinator,
+ * which hands a task's end on to the run.
  *
  * @example
  * const coordinator = new LifecycleCoordinator({ phases: { gracefulMs: 10_000 } });
@@ -37,16 +102,41 @@ export type { CoordinatorAdapterOptions } from './lifecycle-engine.js';
  * });
  */
 export class LifecycleCoordinator {
-  private readonly engine: LifecycleEngine;
+  readonly #options: ResolvedLifecycleOptions;
+  readonly #logger: LifecycleLogger | undefined;
+  readonly #debug: ((message: string) => unknown) | undefined;
+  readonly #adapter: CoordinatorAdapterOptions;
+  readonly #registry = new TaskRegistry();
+  readonly #events = new Subject<LifecycleEvent>();
+  readonly #shutdownController = new AbortController();
+  readonly #baseline = countActiveResources();
+  readonly #intakes = new Set<RegisteredIntake>();
+  readonly #observer: TaskObserver;
+  readonly #runHost: RunHost;
+  readonly #runTask: ((ctx: TaskContext, fn: (ctx: TaskContext) => unknown) => unknown) | undefined;
+  #state: LifecycleState;
+  #run: ShutdownRun | undefined;
+  #lastBootReport: ShutdownReport | undefined;
+  #seq = 0;
+  #reportLogged = false;
 
   /**
    * @param options validated now: a bad value throws an `InvalidLifecycleOptionError`.
    * @param adapter for framework adapters only (the Nest module).
    */
-  constructor(options?: AsyncLifecycleOptions, adapter?: CoordinatorAdapterOptions) {
+  constructor(options?: LifecycleCoordinatorOptions, adapter: CoordinatorAdapterOptions = {}) {
     const resolved = resolveLifecycleOptions(options ?? {});
-    this.engine = new LifecycleEngine(resolved, adapter);
-    for (const warning of lifecycleOptionWarnings(resolved)) resolved.logger?.warn(warning);
+    const logger = resolved.logger === undefined ? undefined : guardLogger(resolved.logger);
+    this.#options = { ...resolved, logger };
+    this.#logger = logger;
+    if (logger?.debug !== undefined) this.#debug = (message) => logger.debug?.(message);
+    this.#adapter = adapter;
+    this.#state =
+      adapter.startInStartingState === true ? LifecycleState.STARTING : LifecycleState.RUNNING;
+    this.#runTask = resolved.asyncContext ? runInTaskContext : undefined;
+    this.#observer = this.#makeObserver();
+    this.#runHost = this.#makeRunHost();
+    for (const warning of lifecycleOptionWarnings(resolved)) logger?.warn(warning);
   }
 
   /**
@@ -62,7 +152,11 @@ export class LifecycleCoordinator {
    * const count = await sync;
    */
   createTask<T>(fn: (ctx: TaskContext) => Promise<T> | T, options?: TaskOptions): ManagedTask<T> {
-    return this.engine.createTask(fn, options);
+    if (this.#run !== undefined) throw new ShutdownInProgressError('start a task');
+    const record = this.#newRecord(fn, options, 'abort');
+    this.#registry.add(record);
+    record.start(fn, this.#runTask);
+    return record;
   }
 
   /**
@@ -74,8 +168,34 @@ export class LifecycleCoordinator {
    * const report = await coordinator.shutdown({ reason: 'SIGTERM' });
    * console.log(report.outcome, report.abandoned);
    */
-  shutdown(options?: { phase?: ShutdownPhase; reason?: string }): Promise<ShutdownReport> {
-    return this.engine.shutdown(options);
+  shutdown(options: { phase?: ShutdownPhase; reason?: string } = {}): Promise<ShutdownReport> {
+    const { phase, reason = 'manual' } = options;
+    if (phase !== undefined && !PHASE_ORDER.includes(phase)) {
+      throw InvalidLifecycleOptionError.invalid(
+        'shutdown({ phase })',
+        phase,
+        `one of ${PHASE_ORDER.join(', ')}`,
+      );
+    }
+    if (this.#run !== undefined) {
+      // Idempotent: a second call joins the running shutdown, escalating if it asks for more.
+      if (phase !== undefined) this.#run.escalateTo(phase);
+      return this.#run.done;
+    }
+    const label = describeError(reason);
+    const run = new ShutdownRun(
+      this.#runHost,
+      planShutdown(this.#registry.tasks(), this.#registry.hooks()),
+      label,
+    );
+    // Set before any user code can run (state subscribers, shutdownSignal listeners).
+    this.#run = run;
+    this.#setState(LifecycleState.DRAINING);
+    this.#shutdownController.abort(
+      new CancelledError(`Shutdown began (${label})`, { reason: label }),
+    );
+    run.begin(phase);
+    return run.done;
   }
 
   /**
@@ -86,7 +206,7 @@ export class LifecycleCoordinator {
    * process.on('SIGTERM', () => coordinator.escalate());
    */
   escalate(): void {
-    this.engine.escalate();
+    this.#run?.escalate('escalate');
   }
 
   /**
@@ -96,7 +216,7 @@ export class LifecycleCoordinator {
    * if (coordinator.state !== LifecycleState.RUNNING) return reply.code(503).send();
    */
   get state(): LifecycleState {
-    return this.engine.state;
+    return this.#state;
   }
 
   /**
@@ -106,7 +226,7 @@ export class LifecycleCoordinator {
    * consumer.on('message', handle, { signal: coordinator.shutdownSignal });
    */
   get shutdownSignal(): AbortSignal {
-    return this.engine.shutdownController.signal;
+    return this.#shutdownController.signal;
   }
 
   /**
@@ -121,9 +241,50 @@ export class LifecycleCoordinator {
   registerShutdownHook(
     name: string,
     fn: (ctx: TaskContext) => unknown,
-    options?: ShutdownHookOptions,
+    options: ShutdownHookOptions = {},
   ): void {
-    this.engine.registerShutdownHook(name, fn, options);
+    if (this.#run !== undefined) throw new ShutdownInProgressError('register a shutdown hook');
+    checkTaskName('name', name);
+    if (typeof fn !== 'function') {
+      throw InvalidLifecycleOptionError.invalid(
+        `registerShutdownHook("${name}", fn)`,
+        fn,
+        'a function',
+      );
+    }
+    const priority = checkPriority('priority', options.priority, TaskPriority.NORMAL);
+    const timeoutMs = checkDuration('timeoutMs', options.timeoutMs, this.#options.cleanupTimeoutMs);
+    this.#registry.assertNameFree(name);
+    const dependencies = this.#registry.resolve(name, options.dependsOn);
+    this.#registry.addHook(new HookRecord(name, fn, priority, dependencies, timeoutMs));
+  }
+
+  /**
+   * Plugs in something that takes work in from outside (DESIGN §4 "Intakes"): it hears when the
+   * shutdown begins, when intake closes, when FORCEFUL starts and when it is over, adds its
+   * section to the report, and admits its units of work through the returned handle.
+   *
+   * @example
+   * const handle = coordinator.registerIntake({ name: 'jobs', shutdownStarted: () => worker.pause() });
+   * worker.on('job', (job) => handle.admit(() => run(job)) ?? job.requeue());
+   */
+  registerIntake(intake: Intake): IntakeHandle {
+    if (this.#run !== undefined) throw new ShutdownInProgressError('register an intake');
+    if (typeof intake?.name !== 'string' || intake.name === '') {
+      throw InvalidLifecycleOptionError.invalid('intake.name', intake?.name, 'a non-empty string');
+    }
+    const entry: RegisteredIntake = { intake, steps: new Set() };
+    this.#intakes.add(entry);
+    const running = (): boolean => this.#run !== undefined;
+    return {
+      admit: (fn, options) => this.#admit(fn, options),
+      noteArrival: () => this.#run?.noteArrival(),
+      get state(): IntakeState {
+        if (entry.steps.has('closed')) return 'closed';
+        return running() ? 'draining' : 'open';
+      },
+      unregister: () => void this.#intakes.delete(entry),
+    };
   }
 
   /**
@@ -133,7 +294,20 @@ export class LifecycleCoordinator {
    * const running = coordinator.tasks().filter((t) => t.state === TaskState.RUNNING).length;
    */
   tasks(): TaskSnapshot[] {
-    return this.engine.tasks();
+    const snapshots: TaskSnapshot[] = [];
+    for (const record of this.#registry.tasks()) {
+      snapshots.push({
+        id: record.id,
+        // `label`, not `name`: a snapshot must not index every generated name as a side effect.
+        name: record.label,
+        priority: record.priority,
+        state: record.state,
+        dependsOn: record.dependencies?.map((node) => node.label) ?? [],
+        signalCreated: record.signalCreated,
+        stop: record.stopMode,
+      });
+    }
+    return snapshots;
   }
 
   /**
@@ -144,7 +318,7 @@ export class LifecycleCoordinator {
    * const dependsOn = ['db-pool', 'cache'].filter((name) => coordinator.isRegistered(name));
    */
   isRegistered(name: string): boolean {
-    return this.engine.isRegistered(name);
+    return this.#registry.lookup(name) !== undefined;
   }
 
   /**
@@ -156,7 +330,7 @@ export class LifecycleCoordinator {
    * if (report && !report.finished) console.log(`in ${report.phaseReached} phase`);
    */
   getReport(): ShutdownReport | undefined {
-    return this.engine.runner?.report();
+    return this.#run?.report();
   }
 
   /**
@@ -166,7 +340,7 @@ export class LifecycleCoordinator {
    * if (coordinator.getLastBootReport()?.outcome === 'terminated') logger.warn('last stop was unclean');
    */
   getLastBootReport(): ShutdownReport | undefined {
-    const report = this.engine.lastBootReport;
+    const report = this.#lastBootReport;
     return report === undefined ? undefined : structuredClone(report);
   }
 
@@ -178,7 +352,7 @@ export class LifecycleCoordinator {
    * coordinator.events$.subscribe((event) => logger.debug(JSON.stringify(event)));
    */
   get events$(): Observable<LifecycleEvent> {
-    return this.engine.events.asObservable();
+    return this.#events.asObservable();
   }
 
   /**
@@ -188,47 +362,7 @@ export class LifecycleCoordinator {
    * const { gracefulMs, forcefulMs, terminateMs } = coordinator.options;
    */
   get options(): ResolvedLifecycleOptions {
-    return this.engine.options;
-  }
-
-  /**
-   * For framework adapters: like `createTask`, but during a shutdown the task joins the wave of
-   * its priority while that wave has not ended (an HTTP request on a connection still in use);
-   * `undefined` means it is too late — answer 503.
-   *
-   * @example
-   * const task = coordinator.admitTask(() => handle(req, res), { priority: TaskPriority.HIGH });
-   * if (task === undefined) return refuse(res);
-   */
-  admitTask<T>(
-    fn: (ctx: TaskContext) => Promise<T> | T,
-    options?: TaskOptions,
-  ): ManagedTask<T> | undefined {
-    return this.engine.admitTask(fn, options);
-  }
-
-  /**
-   * For framework adapters: `watcher` hears when a shutdown begins (`drain`), enters each phase,
-   * and ends (`stopped`). Returns the function that stops it.
-   *
-   * @example
-   * const stop = coordinator.watchShutdown((event) => { if (event.kind === 'phase') closeIntake(); });
-   */
-  watchShutdown(watcher: (event: ShutdownProgress) => void): () => void {
-    return this.engine.watchShutdown(watcher);
-  }
-
-  /**
-   * For framework adapters: adds a section to every report (`http` — what the drain did).
-   *
-   * @example
-   * coordinator.setReportSection('http', () => ({ ...drainCounters }));
-   */
-  setReportSection<K extends keyof ReportSections>(
-    key: K,
-    provider: () => ReportSections[K],
-  ): void {
-    this.engine.sections.set(key, provider);
+    return this.#options;
   }
 
   /**
@@ -238,7 +372,7 @@ export class LifecycleCoordinator {
    * onApplicationBootstrap() { this.coordinator.markRunning(); }
    */
   markRunning(): void {
-    this.engine.markRunning();
+    if (this.#state === LifecycleState.STARTING) this.#setState(LifecycleState.RUNNING);
   }
 
   /**
@@ -248,7 +382,7 @@ export class LifecycleCoordinator {
    * coordinator.setLastBootReport(JSON.parse(await readFile(reportFile, 'utf8')));
    */
   setLastBootReport(report: ShutdownReport | undefined): void {
-    this.engine.lastBootReport = report;
+    this.#lastBootReport = report;
   }
 
   /**
@@ -260,6 +394,177 @@ export class LifecycleCoordinator {
    * async onApplicationShutdown() { await persist(this.coordinator.completeReport()); }
    */
   completeReport(ownHandles?: Readonly<Record<string, number>>): ShutdownReport | undefined {
-    return this.engine.completeReport(ownHandles);
+    const run = this.#run;
+    if (run === undefined || !run.finished) return run?.report();
+    run.refreshLingering(ownHandles);
+    const report = run.report();
+    this.#logReport(report);
+    return report;
+  }
+
+  /** `createTask` for intakes: joins a running shutdown's wave while it is open. */
+  #admit<T>(
+    fn: (ctx: TaskContext) => Promise<T> | T,
+    options: TaskOptions | undefined,
+  ): ManagedTask<T> | undefined {
+    const run = this.#run;
+    if (run !== undefined && !run.canAdmit(options?.priority ?? TaskPriority.NORMAL)) {
+      return undefined;
+    }
+    const record = this.#newRecord(fn, options, 'drain');
+    this.#registry.add(record);
+    if (run !== undefined) {
+      run.noteArrival();
+      run.admit(record);
+    }
+    record.start(fn, this.#runTask);
+    return record;
+  }
+
+  /** Validates the arguments of a new task and builds its record (not yet started). */
+  #newRecord<T>(
+    fn: (ctx: TaskContext) => Promise<T> | T,
+    options: TaskOptions | undefined,
+    defaultStop: StopMode,
+  ): TaskRecord<T> {
+    if (typeof fn !== 'function') {
+      throw InvalidLifecycleOptionError.invalid('createTask(fn)', fn, 'a function');
+    }
+    const seq = ++this.#seq;
+    let priority = TaskPriority.NORMAL;
+    let name: string | undefined;
+    let dependencies: TaskRecord['dependencies'];
+    let kept: TaskOptions | undefined;
+    let stop = defaultStop;
+    if (options !== undefined) {
+      priority = checkPriority('priority', options.priority, TaskPriority.NORMAL);
+      if (options.name !== undefined) {
+        name = checkTaskName('name', options.name);
+        this.#registry.assertNameFree(name);
+      }
+      dependencies = this.#registry.resolve(name ?? `task#${seq}`, options.dependsOn);
+      checkFunction('cleanup', options.cleanup);
+      checkFunction('onError', options.onError);
+      checkDuration('cleanupTimeoutMs', options.cleanupTimeoutMs, 0);
+      stop = checkStopMode(options.stop, defaultStop);
+      // Keep the options only when they hold callbacks: most tasks then retain nothing extra.
+      if (options.cleanup !== undefined || options.onError !== undefined) kept = options;
+    }
+    return new TaskRecord<T>(this.#observer, seq, name, priority, dependencies, kept, stop);
+  }
+
+  #makeObserver(): TaskObserver {
+    const run = (): ShutdownRun | undefined => this.#run;
+    return {
+      cleanupTimeoutMs: this.#options.cleanupTimeoutMs,
+      get phase() {
+        return run()?.phase;
+      },
+      taskChanged: (record, previous) => this.#taskChanged(record, previous),
+      taskFailed: (record, error) =>
+        this.#logger?.error(
+          `${CoreMessages.taskFailed(record.label)}: ${describeError(error)}`,
+          stackOf(error),
+        ),
+      cleanupEnded: (record, result) => this.#cleanupEnded(record, result),
+      taskFinished: (record) => this.#registry.remove(record),
+      generatedNameRead: (record) => this.#registry.indexGeneratedName(record),
+      lateFailure: (name, error) => {
+        if (this.#run !== undefined) this.#run.lateFailure(name, error);
+        else this.#logger?.warn(`${CoreMessages.lateFailure(name)}: ${describeError(error)}`);
+      },
+    };
+  }
+
+  #makeRunHost(): RunHost {
+    return {
+      options: this.#options,
+      logger: this.#logger,
+      emit: (build) => this.#emit(build),
+      intakeStep: (step) => this.#intakeStep(step),
+      intakeReports: () => this.#intakeReports(),
+      auditLingering: () => lingeringSince(this.#baseline),
+      runEnded: (report) => {
+        this.#setState(LifecycleState.STOPPED);
+        if (this.#adapter.deferReportLog !== true) this.#logReport(report);
+        this.#events.complete();
+      },
+    };
+  }
+
+  #taskChanged(record: TaskRecord, previous: TaskState): void {
+    if (this.#events.observed) {
+      this.#events.next({
+        type: 'task',
+        id: record.id,
+        name: record.label,
+        priority: record.priority,
+        state: record.state,
+        previous,
+        at: Date.now(),
+      });
+    }
+    this.#debug?.(CoreMessages.taskState(record.label, record.priority, previous, record.state));
+    if (record.ended) this.#run?.taskEnded(record);
+  }
+
+  #cleanupEnded(record: TaskRecord, result: CallbackResult): void {
+    if (result.outcome !== 'ok') {
+      const message = CoreMessages.callbackTrouble(
+        `Cleanup of task "${record.label}"`,
+        result.outcome,
+      );
+      this.#logger?.warn(`${message}: ${describeError(result.error)}`);
+    }
+    this.#run?.cleanupEnded(record, result);
+  }
+
+  /** Tells every intake of a step, once each; one that throws is logged, the others still hear. */
+  #intakeStep(step: IntakeStep): void {
+    const method = INTAKE_STEP_METHODS[step];
+    for (const entry of this.#intakes) {
+      if (entry.steps.has(step)) continue;
+      entry.steps.add(step);
+      try {
+        entry.intake[method]?.();
+      } catch (error) {
+        this.#logger?.warn(
+          `${CoreMessages.intakeFailed(entry.intake.name, method)}: ${describeError(error)}`,
+        );
+      }
+    }
+  }
+
+  #intakeReports(): IntakeReports {
+    const reports: IntakeReports = {};
+    for (const { intake } of this.#intakes) {
+      if (intake.report === undefined) continue;
+      try {
+        reports[intake.name] = intake.report();
+      } catch (error) {
+        reports[intake.name] = { error: describeError(error) };
+      }
+    }
+    return reports;
+  }
+
+  #emit(build: () => LifecycleEvent): void {
+    if (this.#events.observed) this.#events.next(build());
+  }
+
+  #logReport(report: ShutdownReport): void {
+    if (this.#reportLogged || this.#logger === undefined) return;
+    this.#reportLogged = true;
+    const level = report.outcome === 'clean' ? 'log' : 'warn';
+    this.#logger[level](renderShutdownSummary(report));
+    this.#logger.log(renderShutdownTimeline(report).join('\n'));
+  }
+
+  #setState(state: LifecycleState): void {
+    const previous = this.#state;
+    if (previous === state) return;
+    this.#state = state;
+    this.#emit(() => ({ type: 'state', state, previous, at: Date.now() }));
+    this.#debug?.(`lifecycle ${previous} → ${state}`);
   }
 }

@@ -1,5 +1,4 @@
 import type { LifecycleLogger } from './lifecycle-logger.interface.js';
-import type { TaskPriority } from './task-priority.enum.js';
 
 /**
  * Budgets of the three shutdown phases, in milliseconds.
@@ -17,51 +16,50 @@ export interface PhaseBudgets {
 }
 
 /**
- * HTTP request tracking: every request in flight is a managed task of `priority`.
+ * The measured drain (DESIGN §4): readiness is down and intake stays open at least `minMs`, then
+ * until no new connection or request has arrived for `quietMs`, at most `maxMs`.
  *
  * @example
- * AsyncLifecycleModule.forRoot({ http: { priority: TaskPriority.HIGH, requestTimeoutMs: 10_000 } });
+ * AsyncLifecycleModule.forRoot({ drain: { minMs: 2_000, quietMs: 1_000, maxMs: 15_000 } });
  */
-export interface HttpTrackingOptions {
-  /** Default `TaskPriority.HIGH`. */
-  priority?: TaskPriority;
-  /** How long an in-flight request may run once draining began; default: until GRACEFUL ends. */
-  requestTimeoutMs?: number;
-  /**
-   * Path prefixes never tracked nor refused — health probes and metrics, which must answer
-   * while the server is up, even after the HTTP wave ended. Default `['/health']`.
-   */
-  exclude?: string[];
+export interface DrainOptions {
+  /** Default 0. */
+  minMs?: number;
+  /** Default 10000. */
+  maxMs?: number;
+  /** Default 1000. */
+  quietMs?: number;
 }
 
 /**
- * Options of `AsyncLifecycleModule.forRoot()` and of `new LifecycleCoordinator()`. Validated
- * when the coordinator is built: an unknown key or a bad value throws an
- * `InvalidLifecycleOptionError` naming the option and the value.
+ * Options of `new LifecycleCoordinator()` — the engine's own; the Nest module adds its intakes'
+ * and the report file's (`AsyncLifecycleOptions`). Validated when the coordinator is built: an
+ * unknown key or a bad value throws an `InvalidLifecycleOptionError` naming the option and the
+ * value.
  *
  * @example
- * AsyncLifecycleModule.forRoot({
+ * new LifecycleCoordinator({
  *   phases: { gracefulMs: 20_000 },
  *   drainDelayMs: 5_000,
  *   gracePeriodMs: 30_000,
- *   reportFile: '/var/run/app/last-shutdown.json',
  * });
  */
-export interface AsyncLifecycleOptions {
+export interface LifecycleCoordinatorOptions {
   phases?: PhaseBudgets;
-  /** Readiness is down this long before intake closes and GRACEFUL starts; default 0. */
+  /**
+   * A fixed drain: readiness is down this long before intake closes and GRACEFUL starts —
+   * `drain: { minMs: N, maxMs: N }`. Default 0. Not together with `drain`.
+   */
   drainDelayMs?: number;
+  /** The measured drain; see {@link DrainOptions}. Not together with `drainDelayMs`. */
+  drain?: DrainOptions;
   /** Budget of one cleanup callback or shutdown hook; default 5000. */
   cleanupTimeoutMs?: number;
   /**
    * The orchestrator's hard limit (Kubernetes `terminationGracePeriodSeconds` × 1000); a warning
-   * is logged when `drainDelayMs` + the phase budgets do not fit inside it.
+   * is logged when the drain and the phase budgets do not fit inside it.
    */
   gracePeriodMs?: number;
-  /** Track HTTP requests as managed tasks; default `true`. */
-  http?: boolean | HttpTrackingOptions;
-  /** Persist each shutdown report here (atomically) and read it back at the next boot. */
-  reportFile?: string;
   /** `false` silences the library; a logger replaces the default one. */
   logger?: boolean | LifecycleLogger;
   /** A progress line is logged this often while a shutdown waits; default 5000, `0` disables. */
@@ -75,12 +73,19 @@ export interface AsyncLifecycleOptions {
   asyncContext?: boolean;
 }
 
+/** The drain after defaults: `drainDelayMs: N` is `{ minMs: N, maxMs: N }`. */
+export interface ResolvedDrain {
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly quietMs: number;
+}
+
 /** The options after defaults, as the engine uses them. */
 export interface ResolvedLifecycleOptions {
   readonly gracefulMs: number;
   readonly forcefulMs: number;
   readonly terminateMs: number;
-  readonly drainDelayMs: number;
+  readonly drain: ResolvedDrain;
   readonly cleanupTimeoutMs: number;
   readonly gracePeriodMs: number | undefined;
   readonly progressIntervalMs: number;

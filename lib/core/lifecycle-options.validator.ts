@@ -1,11 +1,12 @@
 import { InvalidLifecycleOptionError } from './invalid-option.error.js';
 import type { LifecycleLogger } from './lifecycle-logger.interface.js';
 import type {
-  AsyncLifecycleOptions,
+  LifecycleCoordinatorOptions,
+  ResolvedDrain,
   ResolvedLifecycleOptions,
 } from './lifecycle-options.interface.js';
 import { CoreMessages } from './lifecycle.messages.js';
-import { isTaskPriority, TaskPriority } from './task-priority.enum.js';
+import { isTaskPriority, type TaskPriority } from './task-priority.enum.js';
 
 /** setTimeout fires at once (with a warning) above this; a budget must stay below it. */
 export const MAX_TIMER_MS = 2_147_483_647;
@@ -18,31 +19,51 @@ export const DEFAULT_BUDGETS = {
   progressIntervalMs: 5_000,
 } as const;
 
-const OPTION_KEYS = [
+/** Defaults of the measured drain (`drain: {}`). */
+export const DEFAULT_DRAIN = { minMs: 0, maxMs: 10_000, quietMs: 1_000 } as const;
+
+/** The engine's own option keys; the Nest module adds its own to these. */
+export const COORDINATOR_OPTION_KEYS: readonly string[] = [
   'phases',
   'drainDelayMs',
+  'drain',
   'cleanupTimeoutMs',
   'gracePeriodMs',
-  'http',
-  'reportFile',
   'logger',
   'progressIntervalMs',
   'asyncContext',
-] as const;
+];
 const PHASE_KEYS = ['gracefulMs', 'forcefulMs', 'terminateMs'] as const;
-const HTTP_KEYS = ['priority', 'requestTimeoutMs', 'exclude'] as const;
+const DRAIN_KEYS = ['minMs', 'maxMs', 'quietMs'] as const;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** Whether `value` is a plain object (`{}` or `Object.create(null)`), not a class instance. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
-function checkKeys(path: string, value: Record<string, unknown>, known: readonly string[]): void {
+/** Throws for the first key of `value` not in `known`, naming it (`path` prefixes it). */
+export function checkKeys(
+  path: string,
+  value: Record<string, unknown>,
+  known: readonly string[],
+): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key))
       throw InvalidLifecycleOptionError.unknown(path + key, value[key], known);
   }
+}
+
+/**
+ * The longest a shutdown may take before it is over, however tasks behave: the longest drain
+ * plus the three phase budgets. What the watchdog, `isAlive` and `gracePeriodMs` compare with.
+ *
+ * @example
+ * setTimeout(exitNow, totalBudgetMs(coordinator.options) + 5_000).unref();
+ */
+export function totalBudgetMs(options: ResolvedLifecycleOptions): number {
+  return options.drain.maxMs + options.gracefulMs + options.forcefulMs + options.terminateMs;
 }
 
 /**
@@ -97,8 +118,8 @@ export function resolveLifecycleOptions(options: unknown = {}): ResolvedLifecycl
   if (!isPlainObject(options)) {
     throw InvalidLifecycleOptionError.invalid('options', options, 'a plain object');
   }
-  checkKeys('', options, OPTION_KEYS);
-  const o = options as AsyncLifecycleOptions;
+  checkKeys('', options, COORDINATOR_OPTION_KEYS);
+  const o = options as LifecycleCoordinatorOptions;
 
   let phases: Record<string, unknown> = {};
   if (o.phases !== undefined) {
@@ -109,29 +130,6 @@ export function resolveLifecycleOptions(options: unknown = {}): ResolvedLifecycl
     phases = o.phases;
   }
 
-  if (o.http !== undefined && typeof o.http !== 'boolean') {
-    if (!isPlainObject(o.http)) {
-      throw InvalidLifecycleOptionError.invalid('http', o.http, 'a boolean or an object');
-    }
-    checkKeys('http.', o.http, HTTP_KEYS);
-    checkPriority('http.priority', o.http.priority, TaskPriority.HIGH);
-    checkDuration('http.requestTimeoutMs', o.http.requestTimeoutMs, 0);
-    const exclude: unknown = o.http.exclude;
-    if (
-      exclude !== undefined &&
-      (!Array.isArray(exclude) ||
-        exclude.some((path) => typeof path !== 'string' || !path.startsWith('/')))
-    ) {
-      throw InvalidLifecycleOptionError.invalid(
-        'http.exclude',
-        exclude,
-        "an array of paths starting with '/'",
-      );
-    }
-  }
-  if (o.reportFile !== undefined && (typeof o.reportFile !== 'string' || o.reportFile === '')) {
-    throw InvalidLifecycleOptionError.invalid('reportFile', o.reportFile, 'a non-empty file path');
-  }
   if (o.asyncContext !== undefined && typeof o.asyncContext !== 'boolean') {
     throw InvalidLifecycleOptionError.invalid('asyncContext', o.asyncContext, 'a boolean');
   }
@@ -143,7 +141,7 @@ export function resolveLifecycleOptions(options: unknown = {}): ResolvedLifecycl
     );
   }
 
-  return {
+  const resolved: ResolvedLifecycleOptions = {
     gracefulMs: checkDuration('phases.gracefulMs', phases.gracefulMs, DEFAULT_BUDGETS.gracefulMs),
     forcefulMs: checkDuration('phases.forcefulMs', phases.forcefulMs, DEFAULT_BUDGETS.forcefulMs),
     terminateMs: checkDuration(
@@ -151,7 +149,7 @@ export function resolveLifecycleOptions(options: unknown = {}): ResolvedLifecycl
       phases.terminateMs,
       DEFAULT_BUDGETS.terminateMs,
     ),
-    drainDelayMs: checkDuration('drainDelayMs', o.drainDelayMs, 0),
+    drain: resolveDrain(o),
     cleanupTimeoutMs: checkDuration(
       'cleanupTimeoutMs',
       o.cleanupTimeoutMs,
@@ -169,6 +167,46 @@ export function resolveLifecycleOptions(options: unknown = {}): ResolvedLifecycl
     asyncContext: o.asyncContext ?? true,
     logger: isLogger(o.logger) ? o.logger : undefined,
   };
+  // Each budget alone is in range; their sum must be too, or a watchdog timer over it overflows.
+  const total = totalBudgetMs(resolved);
+  if (total > MAX_TIMER_MS) {
+    throw InvalidLifecycleOptionError.invalid(
+      'phases',
+      { drainMs: resolved.drain.maxMs, ...phases },
+      `budgets whose sum (${total} ms with the drain) is at most ${MAX_TIMER_MS} ms`,
+    );
+  }
+  return resolved;
+}
+
+function resolveDrain(o: LifecycleCoordinatorOptions): ResolvedDrain {
+  if (o.drain === undefined) {
+    const delay = checkDuration('drainDelayMs', o.drainDelayMs, 0);
+    return { minMs: delay, maxMs: delay, quietMs: 0 };
+  }
+  if (o.drainDelayMs !== undefined) {
+    throw InvalidLifecycleOptionError.invalid(
+      'drainDelayMs',
+      o.drainDelayMs,
+      'nothing when `drain` is set (drainDelayMs: N is drain: { minMs: N, maxMs: N })',
+    );
+  }
+  if (!isPlainObject(o.drain)) {
+    throw InvalidLifecycleOptionError.invalid('drain', o.drain, 'an object');
+  }
+  checkKeys('drain.', o.drain, DRAIN_KEYS);
+  const drain = o.drain;
+  const minMs = checkDuration('drain.minMs', drain.minMs, DEFAULT_DRAIN.minMs);
+  const maxMs = checkDuration('drain.maxMs', drain.maxMs, Math.max(minMs, DEFAULT_DRAIN.maxMs));
+  const quietMs = checkDuration('drain.quietMs', drain.quietMs, DEFAULT_DRAIN.quietMs);
+  if (maxMs < minMs) {
+    throw InvalidLifecycleOptionError.invalid(
+      'drain.maxMs',
+      maxMs,
+      `at least drain.minMs (${minMs})`,
+    );
+  }
+  return { minMs, maxMs, quietMs };
 }
 
 /**
@@ -179,8 +217,7 @@ export function resolveLifecycleOptions(options: unknown = {}): ResolvedLifecycl
  * for (const warning of lifecycleOptionWarnings(resolved)) logger.warn(warning);
  */
 export function lifecycleOptionWarnings(options: ResolvedLifecycleOptions): string[] {
-  const total =
-    options.drainDelayMs + options.gracefulMs + options.forcefulMs + options.terminateMs;
+  const total = totalBudgetMs(options);
   if (options.gracePeriodMs !== undefined && total > options.gracePeriodMs) {
     return [CoreMessages.budgetsExceedGracePeriod(total, options.gracePeriodMs)];
   }

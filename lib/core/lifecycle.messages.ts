@@ -26,7 +26,7 @@ export const CoreMessages = {
   unknownOption: (path: string, value: unknown, known: readonly string[]) =>
     `Unknown option ${path} = ${describeValue(value)}; known options are: ${known.join(', ')}`,
   budgetsExceedGracePeriod: (totalMs: number, gracePeriodMs: number) =>
-    `drainDelayMs + phase budgets = ${totalMs} ms, more than gracePeriodMs = ${gracePeriodMs} ms: ` +
+    `the longest drain + the phase budgets = ${totalMs} ms, more than gracePeriodMs = ${gracePeriodMs} ms: ` +
     'the orchestrator may kill the process before the shutdown ends',
   taskFailed: (name: string) => `Task "${name}" failed`,
   onErrorFailed: (name: string) => `The onError handler of task "${name}" threw`,
@@ -42,8 +42,9 @@ export const CoreMessages = {
   lateFailure: (name: string) => `Abandoned work "${name}" failed after the shutdown gave up on it`,
   callbackTrouble: (what: string, outcome: 'failed' | 'timeout') =>
     `${what} ${outcome === 'timeout' ? 'timed out' : 'failed'}`,
-  draining: (elapsedMs: number, drainDelayMs: number) =>
-    `Draining: readiness is down; ${Math.round(elapsedMs)} ms of the ${drainDelayMs} ms drain delay elapsed`,
+  draining: (elapsedMs: number, maxMs: number) =>
+    `Draining: readiness is down, intake still open; ${Math.round(elapsedMs)} ms of at most ${maxMs} ms elapsed`,
+  intakeFailed: (intake: string, step: string) => `Intake "${intake}" failed in ${step}()`,
   taskState: (name: string, priority: TaskPriority, from: string, to: string) =>
     `task "${name}" (${priorityName(priority)}) ${from} → ${to}`,
 } as const;

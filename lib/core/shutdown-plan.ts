@@ -1,18 +1,22 @@
 import type { CallbackResult, DeadlineRun } from './deadline-run.js';
+import type { DependencyNode } from './dependency-node.interface.js';
 import type { HookRecord } from './hook-record.js';
 import type { ShutdownPhase } from './shutdown-phase.enum.js';
 import { DependencyCycleError } from './task-dependency.error.js';
 import { PRIORITY_LEVELS, type TaskPriority } from './task-priority.enum.js';
-import type { DependencyNode, TaskRecord } from './task-record.js';
+import type { TaskRecord } from './task-record.js';
 
-/** Shutdown bookkeeping of one task alive when the shutdown began. */
+/** A shutdown's bookkeeping of one task alive when it began (or admitted during it). */
 export interface TaskEntry {
   readonly kind: 'task';
   readonly record: TaskRecord;
   wave: number;
   /** Dependents in this plan not yet placed in a wave (planning only). */
   pendingDependents: number;
-  signalledAt: number | undefined;
+  /** When its wave began stopping it: its signal (abort) or the wait for it (drain). */
+  stopStartedAt: number | undefined;
+  /** Its signal was aborted by the shutdown. */
+  signalled: boolean;
   endedAt: number | undefined;
   endedIn: ShutdownPhase | undefined;
   cleanup: CallbackResult | undefined;
@@ -22,7 +26,7 @@ export interface TaskEntry {
   waveDone: boolean;
 }
 
-/** Shutdown bookkeeping of one hook. */
+/** A shutdown's bookkeeping of one hook. */
 export interface HookEntry {
   readonly kind: 'hook';
   readonly hook: HookRecord;
@@ -39,12 +43,15 @@ export interface Wave {
   readonly hooks: HookEntry[];
 }
 
+/** What one shutdown stops, wave by wave; owned by that shutdown's run. */
 export interface ShutdownPlan {
   readonly waves: Wave[];
-  /** Every task entry, in stop order: by wave, then first created first. */
+  /** Every task entry, in stop order: by wave, then first created first (admitted ones last). */
   readonly tasks: TaskEntry[];
   /** Every hook entry, in run order: by wave, then first registered first. */
   readonly hooks: HookEntry[];
+  /** The entry of each task in the plan. */
+  readonly entries: Map<TaskRecord, TaskEntry>;
 }
 
 type Entry = TaskEntry | HookEntry;
@@ -62,30 +69,40 @@ function dependenciesOf(entry: Entry): readonly DependencyNode[] | undefined {
   return entry.kind === 'task' ? entry.record.dependencies : entry.hook.dependencies;
 }
 
-/** The bookkeeping of one task in a shutdown, attached to its record. */
-export function taskEntry(record: TaskRecord, wave: number): TaskEntry {
-  const entry: TaskEntry = {
+function taskEntry(record: TaskRecord, wave: number): TaskEntry {
+  return {
     kind: 'task',
     record,
     wave,
     pendingDependents: 0,
-    signalledAt: undefined,
+    stopStartedAt: undefined,
+    signalled: false,
     endedAt: undefined,
     endedIn: undefined,
     cleanup: undefined,
     forced: false,
     waveDone: false,
   };
-  record.entry = entry;
-  return entry;
 }
 
 /** The wave at `index`, made (with the empty ones before it) when the plan has none there. */
-export function ensureWave(plan: ShutdownPlan, index: number): Wave {
+function ensureWave(plan: ShutdownPlan, index: number): Wave {
   while (plan.waves.length <= index) {
     plan.waves.push({ index: plan.waves.length, tasks: [], hooks: [] });
   }
   return plan.waves[index];
+}
+
+/**
+ * Adds a task created during the shutdown (admitted by an intake) to its priority's wave and
+ * returns its entry.
+ */
+export function admitToPlan(plan: ShutdownPlan, record: TaskRecord): TaskEntry {
+  const entry = taskEntry(record, priorityWave(record.priority));
+  ensureWave(plan, entry.wave).tasks.push(entry);
+  plan.tasks.push(entry);
+  plan.entries.set(record, entry);
+  return entry;
 }
 
 /**
@@ -97,8 +114,15 @@ export function planShutdown(
   records: Iterable<TaskRecord>,
   hooks: readonly HookRecord[],
 ): ShutdownPlan {
-  const entries: Entry[] = [];
-  for (const record of records) entries.push(taskEntry(record, priorityWave(record.priority)));
+  const all: Entry[] = [];
+  const byNode = new Map<DependencyNode, Entry>();
+  const entries = new Map<TaskRecord, TaskEntry>();
+  for (const record of records) {
+    const entry = taskEntry(record, priorityWave(record.priority));
+    all.push(entry);
+    byNode.set(record, entry);
+    entries.set(record, entry);
+  }
   for (const hook of hooks) {
     const entry: HookEntry = {
       kind: 'hook',
@@ -109,20 +133,21 @@ export function planShutdown(
       startedAt: undefined,
       result: undefined,
     };
-    hook.entry = entry;
-    entries.push(entry);
+    all.push(entry);
+    byNode.set(hook, entry);
   }
 
-  const ready: Entry[] = [];
-  for (const entry of entries) {
+  for (const entry of all) {
     const dependencies = dependenciesOf(entry);
     if (dependencies === undefined) continue;
     for (const dependency of dependencies) {
       // A dependency that ended before the shutdown has no entry: nothing to wait for.
-      if (dependency.entry !== undefined) dependency.entry.pendingDependents++;
+      const target = byNode.get(dependency);
+      if (target !== undefined) target.pendingDependents++;
     }
   }
-  for (const entry of entries) if (entry.pendingDependents === 0) ready.push(entry);
+  const ready: Entry[] = [];
+  for (const entry of all) if (entry.pendingDependents === 0) ready.push(entry);
 
   let placed = 0;
   let waveCount = 0;
@@ -133,21 +158,21 @@ export function planShutdown(
     const dependencies = dependenciesOf(entry);
     if (dependencies === undefined) continue;
     for (const dependency of dependencies) {
-      const target = dependency.entry;
+      const target = byNode.get(dependency);
       if (target === undefined) continue;
       if (target.wave <= entry.wave) target.wave = entry.wave + 1;
       if (--target.pendingDependents === 0) ready.push(target);
     }
   }
-  if (placed !== entries.length) {
+  if (placed !== all.length) {
     // Bindings at creation make a cycle impossible; kept as a guard with a useful message.
-    const stuck = entries.filter((entry) => entry.pendingDependents > 0).map(nameOf);
+    const stuck = all.filter((entry) => entry.pendingDependents > 0).map(nameOf);
     throw new DependencyCycleError([...stuck, stuck[0]]);
   }
 
   const waves: Wave[] = [];
   for (let index = 0; index < waveCount; index++) waves.push({ index, tasks: [], hooks: [] });
-  for (const entry of entries) {
+  for (const entry of all) {
     if (entry.kind === 'task') waves[entry.wave].tasks.push(entry);
     else waves[entry.wave].hooks.push(entry);
   }
@@ -157,5 +182,5 @@ export function planShutdown(
     for (const entry of wave.tasks) tasks.push(entry);
     for (const entry of wave.hooks) hookEntries.push(entry);
   }
-  return { waves, tasks, hooks: hookEntries };
+  return { waves, tasks, hooks: hookEntries, entries };
 }

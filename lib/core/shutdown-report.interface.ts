@@ -1,3 +1,4 @@
+import type { IntakeReports } from './intake.interface.js';
 import type { ShutdownPhase } from './shutdown-phase.enum.js';
 import type { TaskPriority } from './task-priority.enum.js';
 import type { TaskState } from './task-state.enum.js';
@@ -39,7 +40,7 @@ export interface TaskReport {
   wave: number;
   state: TaskState;
   endedIn?: ShutdownPhase;
-  /** From the task's signal to its end. */
+  /** From the moment its wave began stopping it (its signal, or the wait for it) to its end. */
   stopMs?: number;
   error?: string;
   cleanup?: { outcome: CallbackOutcome; durationMs: number; error?: string };
@@ -65,27 +66,20 @@ export interface HookReport {
 }
 
 /**
- * What the HTTP layer did while draining (present when request tracking is on).
+ * How the drain before GRACEFUL went (DESIGN §4 "The measured drain"): readiness was down and
+ * intake open for `durationMs`; it ended because traffic went `quiet`, at `max`, on `escalate`,
+ * or there was none (`none`: no drain configured).
  *
  * @example
- * // { inFlightAtStart: 12, admitted: 40, refused: 3, idleClosed: 18, destroyed: 0 }
+ * // { endedBy: 'quiet', durationMs: 2150, arrivals: 38, lastArrivalMs: 1150 }
  */
-export interface HttpDrainReport {
-  /** Requests in flight when the shutdown began. */
-  inFlightAtStart: number;
-  /** Requests that arrived during the shutdown and joined the HTTP wave. */
-  admitted: number;
-  /** Requests answered `503` with `Connection: close`: their wave had ended. */
-  refused: number;
-  /** Idle keep-alive connections closed when intake closed. */
-  idleClosed: number;
-  /** Connections destroyed with a request still running (FORCEFUL, or `requestTimeoutMs`). */
-  destroyed: number;
-}
-
-/** Sections that adapters add to the report; each is absent when its adapter is not in use. */
-export interface ReportSections {
-  http: HttpDrainReport;
+export interface DrainReport {
+  endedBy: 'quiet' | 'max' | 'escalate' | 'none';
+  durationMs: number;
+  /** Connections and requests the intakes saw arrive after readiness went down. */
+  arrivals: number;
+  /** When the last of them arrived, from the shutdown start. */
+  lastArrivalMs?: number;
 }
 
 /**
@@ -96,14 +90,15 @@ export interface ReportSections {
  * const report = await coordinator.shutdown({ reason: 'deploy' });
  * if (report.outcome === 'terminated') alert(`abandoned: ${report.abandoned}`);
  */
-export interface ShutdownReport extends Partial<ReportSections> {
+export interface ShutdownReport {
   reason: string;
   startedAt: string;
   /** Present once the shutdown finished. */
   endedAt?: string;
   durationMs: number;
-  /** Time spent in the drain delay before GRACEFUL. */
+  /** Time spent draining before GRACEFUL (`drain.durationMs`). */
   drainMs: number;
+  drain: DrainReport;
   phaseReached: ShutdownPhase;
   outcome: ShutdownOutcome;
   /** `false` while the shutdown is still running (a report so far). */
@@ -120,4 +115,6 @@ export interface ShutdownReport extends Partial<ReportSections> {
   lateFailures: { name: string; error: string }[];
   /** Handle types alive after the shutdown that were not there when the coordinator started. */
   lingering: Record<string, number>;
+  /** One section per intake in use (`http`, `websockets`, `bullmq` …), by name. */
+  intakes: IntakeReports;
 }

@@ -1,6 +1,7 @@
 import { ShutdownPhase } from './shutdown-phase.enum.js';
 import type { ShutdownPlan, TaskEntry } from './shutdown-plan.js';
-import type { ReportSections, ShutdownReport, TaskReport } from './shutdown-report.interface.js';
+import type { IntakeReports } from './intake.interface.js';
+import type { DrainReport, ShutdownReport, TaskReport } from './shutdown-report.interface.js';
 import { TaskState } from './task-state.enum.js';
 import { describeError } from './describe.js';
 
@@ -16,7 +17,7 @@ export interface ReportInput {
   /** `performance.now()` at the start, to turn entry times into offsets. */
   startedAtMs: number;
   durationMs: number;
-  drainMs: number;
+  drain: DrainReport;
   phaseReached: ShutdownPhase;
   finished: boolean;
   /** Cleanups and hooks still running when the shutdown stopped waiting. */
@@ -25,7 +26,7 @@ export interface ReportInput {
   plan: ShutdownPlan;
   lateFailures: readonly { name: string; error: string }[];
   lingering: Record<string, number>;
-  sections: ReadonlyMap<keyof ReportSections, () => ReportSections[keyof ReportSections]>;
+  intakes: IntakeReports;
 }
 
 function taskReport(entry: TaskEntry, origin: number): TaskReport {
@@ -39,8 +40,8 @@ function taskReport(entry: TaskEntry, origin: number): TaskReport {
     state: record.state,
   };
   if (entry.endedIn !== undefined) report.endedIn = entry.endedIn;
-  if (entry.signalledAt !== undefined && entry.endedAt !== undefined) {
-    report.stopMs = roundMs(entry.endedAt - entry.signalledAt);
+  if (entry.stopStartedAt !== undefined && entry.endedAt !== undefined) {
+    report.stopMs = roundMs(entry.endedAt - entry.stopStartedAt);
   }
   if (record.state === TaskState.FAILED) report.error = describeError(record.error);
   if (entry.cleanup !== undefined) {
@@ -51,7 +52,9 @@ function taskReport(entry: TaskEntry, origin: number): TaskReport {
     if (entry.cleanup.error !== undefined)
       report.cleanup.error = describeError(entry.cleanup.error);
   }
-  if (entry.signalledAt !== undefined) report.signalledAtMs = roundMs(entry.signalledAt - origin);
+  if (entry.stopStartedAt !== undefined) {
+    report.signalledAtMs = roundMs(entry.stopStartedAt - origin);
+  }
   if (entry.endedAt !== undefined) report.endedAtMs = roundMs(entry.endedAt - origin);
   return report;
 }
@@ -99,7 +102,8 @@ export function buildShutdownReport(input: ReportInput): ShutdownReport {
     reason: input.reason,
     startedAt: input.startedAt,
     durationMs: input.durationMs,
-    drainMs: input.drainMs,
+    drainMs: input.drain.durationMs,
+    drain: input.drain,
     phaseReached: input.phaseReached,
     outcome,
     finished: input.finished,
@@ -113,8 +117,8 @@ export function buildShutdownReport(input: ReportInput): ShutdownReport {
     hooks,
     lateFailures: input.lateFailures.map((failure) => ({ ...failure })),
     lingering: { ...input.lingering },
+    intakes: input.intakes,
   };
   if (input.endedAt !== undefined) report.endedAt = input.endedAt;
-  for (const [key, section] of input.sections) report[key] = section();
   return report;
 }

@@ -3,40 +3,47 @@ import { isThenable } from './thenable.js';
 import { CancelledError } from './cancelled.error.js';
 import { DeadlineRun, type CallbackResult } from './deadline-run.js';
 import { createDeferred, type Deferred } from './deferred.js';
+import type { DependencyNode } from './dependency-node.interface.js';
 import type { ShutdownPhase } from './shutdown-phase.enum.js';
-import type { TaskEntry } from './shutdown-plan.js';
 import type { TaskPriority } from './task-priority.enum.js';
 import { TaskState } from './task-state.enum.js';
-import type { CleanupInfo, ManagedTask, TaskContext, TaskOptions } from './task.interface.js';
-import type { HookRecord } from './hook-record.js';
+import type {
+  CleanupInfo,
+  ManagedTask,
+  StopMode,
+  TaskContext,
+  TaskOptions,
+} from './task.interface.js';
 
-/** What a task record needs from the engine that owns it. */
-export interface TaskHost {
+/**
+ * What a task record tells the coordinator that owns it. A record keeps its own state (result,
+ * signal, cleanup) and no shutdown bookkeeping: the running shutdown learns of its end from here.
+ */
+export interface TaskObserver {
   readonly cleanupTimeoutMs: number;
-  readonly currentPhase: ShutdownPhase | undefined;
-  taskStateChanged(record: TaskRecord, previous: TaskState): void;
+  /** The shutdown phase now, for the cleanup's `CleanupInfo`. */
+  readonly phase: ShutdownPhase | undefined;
+  /** The task moved to another state; when `record.ended`, it has settled. */
+  taskChanged(record: TaskRecord, previous: TaskState): void;
+  /** The task failed and has no `onError` (or its `onError` failed). */
   taskFailed(record: TaskRecord, error: unknown): void;
-  /** The task settled (its final state is set); the cleanup, if any, has not necessarily run. */
-  taskEnded(record: TaskRecord): void;
-  cleanupStarted(record: TaskRecord, run: DeadlineRun): void;
   cleanupEnded(record: TaskRecord, result: CallbackResult): void;
   /** The task ended and its cleanup ran: it leaves the registry. */
   taskFinished(record: TaskRecord): void;
   /** A generated name was handed out: from now on `dependsOn` may use it. */
   generatedNameRead(record: TaskRecord): void;
+  /** Work the shutdown gave up on failed afterwards. */
   lateFailure(name: string, error: unknown): void;
 }
-
-/** A dependency target: a live task or a shutdown hook. */
-export type DependencyNode = TaskRecord | HookRecord;
 
 const NOT_CANCELLED: unique symbol = Symbol('not-cancelled');
 const enum Flag {
   Rejected = 1,
-  CleanupStarted = 2,
   CleanupDone = 4,
   Finished = 8,
   NameIndexed = 16,
+  /** Stop mode `drain`: its wave waits for it without aborting its signal during GRACEFUL. */
+  Drain = 32,
 }
 
 /** What the task function receives; kept apart from the thenable handle so it can be awaited. */
@@ -75,27 +82,39 @@ function settleRejected(this: TaskRecord, error: unknown): void {
  * A live managed task and its handle. Fields are few on purpose: a task that never reads its
  * signal and is never awaited costs this object, its context and one promise reaction.
  */
-export class TaskRecord<T = unknown> implements ManagedTask<T> {
+export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
   state: TaskState = TaskState.CREATED;
-  /** Shutdown bookkeeping, set when a shutdown plans this task. */
-  entry: TaskEntry | undefined = undefined;
   /** Neighbours in the registry's list of live tasks (creation order). */
   previous: TaskRecord | undefined = undefined;
   next: TaskRecord | undefined = undefined;
   private controller: AbortController | undefined = undefined;
   private cancelReason: unknown = NOT_CANCELLED;
   private result: unknown = undefined;
-  private flags = 0;
+  private flags: number;
   private waiters: Waiters<T> | undefined = undefined;
+  private cleanupRun: DeadlineRun | undefined = undefined;
 
   constructor(
-    private readonly host: TaskHost,
+    private readonly host: TaskObserver,
     readonly seq: number,
     readonly explicitName: string | undefined,
     readonly priority: TaskPriority,
     readonly dependencies: readonly DependencyNode[] | undefined,
     private readonly options: TaskOptions | undefined,
-  ) {}
+    stop: StopMode,
+  ) {
+    this.flags = stop === 'drain' ? Flag.Drain : 0;
+  }
+
+  /** How its wave stops it (DESIGN §4 "Stop modes"). */
+  get stopMode(): StopMode {
+    return (this.flags & Flag.Drain) !== 0 ? 'drain' : 'abort';
+  }
+
+  /** Its signal was aborted (or would be, once read). */
+  get cancelRequested(): boolean {
+    return this.cancelReason !== NOT_CANCELLED;
+  }
 
   get id(): string {
     return String(this.seq);
@@ -138,6 +157,16 @@ export class TaskRecord<T = unknown> implements ManagedTask<T> {
   /** The task's cleanup has run (or it has none). */
   get cleanupDone(): boolean {
     return this.options?.cleanup === undefined || (this.flags & Flag.CleanupDone) !== 0;
+  }
+
+  /** Its cleanup is running now. */
+  get cleanupRunning(): boolean {
+    return this.cleanupRun !== undefined && (this.flags & Flag.CleanupDone) === 0;
+  }
+
+  /** Gives up on a running cleanup (the shutdown stopped waiting): it times out now. */
+  expireCleanup(givenMs: number): void {
+    if (this.cleanupRunning) this.cleanupRun?.expire(givenMs);
   }
 
   /** The task's own error, when it failed. */
@@ -219,7 +248,7 @@ export class TaskRecord<T = unknown> implements ManagedTask<T> {
     if (this.ended) return;
     const previous = this.state;
     this.state = TaskState.ABANDONED;
-    this.host.taskStateChanged(this, previous);
+    this.host.taskChanged(this, previous);
     // The handle of an abandoned task rejects: code awaiting it must not hang forever.
     this.result = reason;
     this.flags |= Flag.Rejected;
@@ -257,15 +286,14 @@ export class TaskRecord<T = unknown> implements ManagedTask<T> {
     } else {
       this.state = this.cancelReason !== NOT_CANCELLED ? TaskState.CANCELLED : TaskState.COMPLETED;
     }
-    this.host.taskStateChanged(this, previous);
     const deferred = this.waiters?.outcomeDeferred;
     if (deferred !== undefined) {
       if (rejected) deferred.reject(value);
       else deferred.resolve(value as T);
     }
     if (this.state === TaskState.FAILED) this.reportFailure(value);
-    this.host.taskEnded(this);
-    if (this.options?.cleanup !== undefined && (this.flags & Flag.CleanupStarted) === 0) {
+    this.host.taskChanged(this, previous);
+    if (this.options?.cleanup !== undefined && this.cleanupRun === undefined) {
       this.runCleanup(false);
     } else if (this.cleanupDone) {
       this.finish();
@@ -292,8 +320,7 @@ export class TaskRecord<T = unknown> implements ManagedTask<T> {
 
   private runCleanup(forced: boolean): void {
     const cleanup = this.options?.cleanup;
-    if (cleanup === undefined || (this.flags & Flag.CleanupStarted) !== 0) return;
-    this.flags |= Flag.CleanupStarted;
+    if (cleanup === undefined || this.cleanupRun !== undefined) return;
     const run = new DeadlineRun({
       timeoutMs: this.options?.cleanupTimeoutMs ?? this.host.cleanupTimeoutMs,
       what: `cleanup of task "${this.label}"`,
@@ -304,7 +331,7 @@ export class TaskRecord<T = unknown> implements ManagedTask<T> {
       },
       onLateFailure: (error) => this.host.lateFailure(`cleanup of ${this.label}`, error),
     });
-    this.host.cleanupStarted(this, run);
+    this.cleanupRun = run;
     const info = this.cleanupInfo(run, forced);
     // Shielded: the cleanup runs outside the task's context, so the task's cancellation
     // (seen through currentTask()) cannot cut it short.
@@ -327,7 +354,7 @@ export class TaskRecord<T = unknown> implements ManagedTask<T> {
     };
     if (state === TaskState.FAILED) info.error = this.result;
     if (this.cancelReason !== NOT_CANCELLED) info.reason = this.cancelReason;
-    const phase = this.host.currentPhase;
+    const phase = this.host.phase;
     if (phase !== undefined) info.phase = phase;
     return info;
   }
@@ -342,6 +369,6 @@ export class TaskRecord<T = unknown> implements ManagedTask<T> {
   private setState(state: TaskState): void {
     const previous = this.state;
     this.state = state;
-    this.host.taskStateChanged(this, previous);
+    this.host.taskChanged(this, previous);
   }
 }

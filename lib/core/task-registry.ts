@@ -3,8 +3,9 @@ import {
   DuplicateTaskNameError,
   UnknownDependencyError,
 } from './task-dependency.error.js';
+import type { DependencyNode } from './dependency-node.interface.js';
 import type { HookRecord } from './hook-record.js';
-import type { DependencyNode, TaskRecord } from './task-record.js';
+import type { TaskRecord } from './task-record.js';
 
 const GENERATED_NAME = /^task#(\d+)$/;
 

@@ -49,6 +49,19 @@ export interface CleanupInfo {
 }
 
 /**
+ * How a task is stopped when its shutdown wave comes (DESIGN §4 "Stop modes"):
+ * - `abort` — its signal aborts at once and the wave waits for it to end: loops, pollers,
+ *   consumers (the default of `createTask` and of bootstrap tasks);
+ * - `drain` — the wave waits for it to finish on its own, its signal untouched while GRACEFUL
+ *   lasts; when GRACEFUL ends its signal aborts like any other: units of work an intake admitted
+ *   (an HTTP request, a queue job) and `@ManagedTask({ start: 'call' })` calls.
+ *
+ * @example
+ * coordinator.createTask(() => sendInvoice(order), { stop: 'drain' }); // finish it, do not abort
+ */
+export type StopMode = 'abort' | 'drain';
+
+/**
  * Options of `createTask`.
  *
  * @example
@@ -73,6 +86,8 @@ export interface TaskOptions {
   cleanupTimeoutMs?: number;
   /** Called with the task's failure; without it the failure is logged. Never unhandled. */
   onError?: (error: unknown) => unknown;
+  /** How its shutdown wave stops it; default `abort`. */
+  stop?: StopMode;
 }
 
 /**
@@ -107,6 +122,8 @@ export interface TaskSnapshot {
   readonly dependsOn: string[];
   /** Whether the task has read its signal (its `AbortController` exists). */
   readonly signalCreated: boolean;
+  /** How its shutdown wave stops it. */
+  readonly stop: StopMode;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
+import { totalBudgetMs } from '../core/lifecycle-options.validator.js';
 import { LifecycleState } from '../core/lifecycle-state.enum.js';
 import type { ShutdownPhase } from '../core/shutdown-phase.enum.js';
 import type { ShutdownReport } from '../core/shutdown-report.interface.js';
@@ -136,8 +137,7 @@ export class LifecycleHealthIndicator {
     const name = (key ?? 'lifecycle') as K;
     const state = this.coordinator.state;
     const report = state === LifecycleState.DRAINING ? this.coordinator.getReport() : undefined;
-    const { drainDelayMs, gracefulMs, forcefulMs, terminateMs } = this.coordinator.options;
-    const limit = drainDelayMs + gracefulMs + forcefulMs + terminateMs + WEDGED_AFTER_MS;
+    const limit = totalBudgetMs(this.coordinator.options) + WEDGED_AFTER_MS;
     if (report !== undefined && report.durationMs > limit) {
       return result(name, 'down', { state, elapsedMs: report.durationMs, limitMs: limit });
     }

@@ -1,8 +1,10 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { LIFECYCLE_LOGGER_CONTEXT } from '../async-lifecycle.constants.js';
-import { ASYNC_LIFECYCLE_OPTIONS } from '../async-lifecycle.module-definition.js';
 import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
-import type { AsyncLifecycleOptions } from '../core/lifecycle-options.interface.js';
+import type { LifecycleCoordinatorOptions } from '../core/lifecycle-options.interface.js';
+import { guardLogger } from '../core/safe-logger.js';
+import type { ResolvedModuleOptions } from './module-options.validator.js';
+import { RESOLVED_MODULE_OPTIONS } from './module-options.provider.js';
 
 /** Token of the logger the module and its coordinator write to. */
 export const LIFECYCLE_LOGGER = Symbol('LIFECYCLE_LOGGER');
@@ -18,9 +20,12 @@ const SILENT: LifecycleLogger = {
  * context, without `debug`: one line per task state change would flood the default console
  * logger (every HTTP request is a task). Pass a logger with `debug` to get them.
  */
-export function createLifecycleLogger(option: AsyncLifecycleOptions['logger']): LifecycleLogger {
+export function createLifecycleLogger(
+  option: LifecycleCoordinatorOptions['logger'],
+): LifecycleLogger {
   if (option === false) return SILENT;
-  if (typeof option === 'object' && option !== null) return option;
+  // Guarded: a logger that throws (a closed stream) must not break a shutdown or a bootstrap.
+  if (typeof option === 'object' && option !== null) return guardLogger(option);
   const nest = new Logger(LIFECYCLE_LOGGER_CONTEXT);
   return {
     log: (message: string) => nest.log(message),
@@ -32,6 +37,6 @@ export function createLifecycleLogger(option: AsyncLifecycleOptions['logger']): 
 
 export const lifecycleLoggerProvider: Provider = {
   provide: LIFECYCLE_LOGGER,
-  inject: [ASYNC_LIFECYCLE_OPTIONS],
-  useFactory: (options: AsyncLifecycleOptions = {}) => createLifecycleLogger(options.logger),
+  inject: [RESOLVED_MODULE_OPTIONS],
+  useFactory: (options: ResolvedModuleOptions) => createLifecycleLogger(options.coordinator.logger),
 };

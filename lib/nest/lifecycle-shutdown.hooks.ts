@@ -6,35 +6,31 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { DiscoveryService, HttpAdapterHost } from '@nestjs/core';
-import { LifecycleMessages } from '../async-lifecycle.messages.js';
-import { ASYNC_LIFECYCLE_OPTIONS } from '../async-lifecycle.module-definition.js';
-import { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
-import { HttpDrain, resolveHttpDrainOptions } from '../http/http-drain.js';
-import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
-import type { AsyncLifecycleOptions } from '../core/lifecycle-options.interface.js';
-import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { DiscoveryService, HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { dirname } from 'node:path';
+import { LifecycleMessages } from '../async-lifecycle.messages.js';
 import { describeError } from '../core/describe.js';
+import { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
+import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
+import { INTAKE_INSTALLERS } from '../intake/intake-installers.js';
 import { LIFECYCLE_LOGGER } from './lifecycle-logger.provider.js';
 import { gateModuleDestroy } from './module-destroy.gate.js';
+import { RESOLVED_MODULE_OPTIONS } from './module-options.provider.js';
+import type { ResolvedModuleOptions } from './module-options.validator.js';
 import { checkReportDirectory, readStoredReport, storeReport } from './report-file.store.js';
 import { ownHandles } from './shutdown-signal.handler.js';
 
-/** The part of an HTTP adapter the module hooks into. */
-interface ClosableAdapter {
+/** The part of an HTTP adapter whose `beforeClose` starts a plain `app.close()`. */
+interface ClosingAdapter {
   beforeClose?: () => unknown;
-  close?: () => unknown;
-  getHttpServer?: () => unknown;
 }
 
 /**
- * Wires the coordinator into Nest's lifecycle (DESIGN §5): the previous report is read at init;
- * readiness goes up at bootstrap; a plain `app.close()` runs the phased shutdown from the HTTP
- * adapter's `beforeClose` (before any `onModuleDestroy`, while the server still serves the
- * requests in flight) and, without HTTP, before the first provider's `onModuleDestroy` (each is
- * gated on it); `onApplicationShutdown`, once the server closed, finishes the report: lingering
- * handles, the log, `reportFile`.
+ * Wires the coordinator into Nest's lifecycle (DESIGN §5), one named step per hook: at init the
+ * previous report is read; at bootstrap every provider's `onModuleDestroy` is made to wait for
+ * the phased shutdown, the intakes are installed, a plain `app.close()` is made to run the
+ * shutdown from its earliest step, and readiness goes up; once the server closed,
+ * `onApplicationShutdown` finishes the report: lingering handles, the log, `reportFile`.
  */
 @Injectable()
 export class LifecycleShutdownHooks
@@ -42,63 +38,22 @@ export class LifecycleShutdownHooks
 {
   constructor(
     @Inject(LifecycleCoordinator) private readonly coordinator: LifecycleCoordinator,
-    @Inject(ASYNC_LIFECYCLE_OPTIONS) private readonly options: AsyncLifecycleOptions,
+    @Inject(RESOLVED_MODULE_OPTIONS) private readonly options: ResolvedModuleOptions,
     @Inject(LIFECYCLE_LOGGER) private readonly logger: LifecycleLogger,
     private readonly adapterHost: HttpAdapterHost,
     private readonly discovery: DiscoveryService,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const path = this.options.reportFile;
-    if (path === undefined) return;
-    const stored = await readStoredReport(path);
-    if (stored.kind === 'report') {
-      const { outcome, reason, startedAt } = stored.report;
-      this.coordinator.setLastBootReport(stored.report);
-      this.logger.log(LifecycleMessages.reportFileRead(path, outcome, reason, startedAt));
-    } else if (stored.kind === 'missing') {
-      this.logger.log(LifecycleMessages.reportFileMissing(path));
-      // Said now, when someone reads the boot log, rather than at the shutdown.
-      const problem = await checkReportDirectory(path);
-      if (problem !== undefined)
-        this.logger.warn(LifecycleMessages.reportDirectoryUnusable(path, dirname(path), problem));
-    } else {
-      this.logger.warn(LifecycleMessages.reportFileUnreadable(path, stored.problem));
-    }
+    await this.readPreviousReport();
   }
 
-  onApplicationBootstrap(): void {
-    const instances = [...this.discovery.getProviders(), ...this.discovery.getControllers()]
-      .filter(
-        (wrapper) => wrapper.isDependencyTreeStatic() && !wrapper.isTransient && !wrapper.isAlias,
-      )
-      .map((wrapper) => wrapper.instance as unknown);
+  async onApplicationBootstrap(): Promise<void> {
+    const instances = this.singletonInstances();
     gateModuleDestroy(instances, this.coordinator, new Set<unknown>([this]));
-    const adapter = this.adapterHost?.httpAdapter as ClosableAdapter | undefined;
-    const drain = resolveHttpDrainOptions(this.options.http);
-    const server = adapter?.getHttpServer?.();
-    if (drain !== undefined && server instanceof HttpServer && adapter !== undefined) {
-      const httpDrain = new HttpDrain(
-        server as HttpServer<typeof IncomingMessage, typeof ServerResponse>,
-        this.coordinator,
-        drain,
-      );
-      httpDrain.install();
-      const close = adapter.close;
-      // Nest's last step with the server: the drain's own clean ending comes first.
-      adapter.close = async () => {
-        await httpDrain.finish();
-        await close?.call(adapter);
-      };
-    }
-    if (adapter !== undefined) {
-      const original = adapter.beforeClose;
-      // The earliest step of app.close(): nothing has been torn down, the server still serves.
-      adapter.beforeClose = async () => {
-        await this.coordinator.shutdown({ reason: 'close' });
-        await original?.call(adapter);
-      };
-    }
+    await this.installIntakes(instances);
+    this.runShutdownFromAdapterClose();
     this.coordinator.markRunning();
   }
 
@@ -118,5 +73,67 @@ export class LifecycleShutdownHooks
     } catch (error) {
       this.logger.warn(LifecycleMessages.reportFileUnwritable(describeError(error)));
     }
+  }
+
+  /** The report the previous process left in `reportFile`, for `getLastBootReport()`. */
+  private async readPreviousReport(): Promise<void> {
+    const path = this.options.reportFile;
+    if (path === undefined) return;
+    const stored = await readStoredReport(path);
+    if (stored.kind === 'report') {
+      const { outcome, reason, startedAt } = stored.report;
+      this.coordinator.setLastBootReport(stored.report);
+      this.logger.log(LifecycleMessages.reportFileRead(path, outcome, reason, startedAt));
+    } else if (stored.kind === 'missing') {
+      this.logger.log(LifecycleMessages.reportFileMissing(path));
+      // Said now, when someone reads the boot log, rather than at the shutdown.
+      const problem = await checkReportDirectory(path);
+      if (problem !== undefined)
+        this.logger.warn(LifecycleMessages.reportDirectoryUnusable(path, dirname(path), problem));
+    } else {
+      this.logger.warn(LifecycleMessages.reportFileUnreadable(path, stored.problem));
+    }
+  }
+
+  /** Instances of the singleton providers and controllers (not request-scoped nor transient). */
+  private singletonInstances(): object[] {
+    const instances: object[] = [];
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient || wrapper.isAlias) continue;
+      const instance: unknown = wrapper.instance;
+      if (typeof instance === 'object' && instance !== null) instances.push(instance);
+    }
+    return instances;
+  }
+
+  /** Each intake in use finds what it drains (a server, gateways, workers) and registers it. */
+  private async installIntakes(instances: readonly object[]): Promise<void> {
+    const context = {
+      coordinator: this.coordinator,
+      logger: this.logger,
+      // `undefined` under Test.createTestingModule, `null` in createApplicationContext.
+      httpAdapter: this.adapterHost?.httpAdapter as unknown,
+      instances,
+      app: this.moduleRef,
+    };
+    for (const installer of INTAKE_INSTALLERS) {
+      const options = this.options.intakes.get(installer.option);
+      if (options !== undefined) await installer.install(context, options);
+    }
+  }
+
+  /**
+   * A plain `app.close()` runs the phased shutdown from its earliest step, the HTTP adapter's
+   * `beforeClose` — nothing has been torn down and the server still serves the requests in
+   * flight. Without an adapter, the gated `onModuleDestroy` hooks run it.
+   */
+  private runShutdownFromAdapterClose(): void {
+    const adapter = this.adapterHost?.httpAdapter as ClosingAdapter | null | undefined;
+    if (adapter == null) return;
+    const original = adapter.beforeClose;
+    adapter.beforeClose = async () => {
+      await this.coordinator.shutdown({ reason: 'close' });
+      await original?.call(adapter);
+    };
   }
 }

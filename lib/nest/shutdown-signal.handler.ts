@@ -3,7 +3,7 @@ import { CLOSE_ALLOWANCE_MS, DEFAULT_EXIT_GRACE_MS } from '../async-lifecycle.co
 import { LifecycleMessages } from '../async-lifecycle.messages.js';
 import type { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
 import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
-import { checkDuration } from '../core/lifecycle-options.validator.js';
+import { checkDuration, MAX_TIMER_MS, totalBudgetMs } from '../core/lifecycle-options.validator.js';
 import { countActiveResources, lingeringSince } from '../core/lingering-resources.js';
 import { ShutdownPhase } from '../core/shutdown-phase.enum.js';
 import type { ShutdownReport } from '../core/shutdown-report.interface.js';
@@ -97,8 +97,11 @@ export class ShutdownSignalHandler {
   }
 
   private async run(signal: string): Promise<void> {
-    const { drainDelayMs, gracefulMs, forcefulMs, terminateMs } = this.coordinator.options;
-    const limit = drainDelayMs + gracefulMs + forcefulMs + terminateMs + CLOSE_ALLOWANCE_MS;
+    // Bounded: budgets are validated so that their sum fits a timer, the allowance may not.
+    const limit = Math.min(
+      totalBudgetMs(this.coordinator.options) + CLOSE_ALLOWANCE_MS,
+      MAX_TIMER_MS,
+    );
     // Ref'd: the process must not slip away mid-shutdown, nor hang in app.close() forever.
     const watchdog = setTimeout(() => {
       this.logger.error(LifecycleMessages.closeTimedOut(limit, describeLingering(this.baseline)));

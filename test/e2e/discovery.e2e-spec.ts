@@ -618,7 +618,7 @@ describe('request-scoped and transient providers', () => {
 
 describe('module options', () => {
   const known =
-    'phases, drainDelayMs, cleanupTimeoutMs, gracePeriodMs, http, reportFile, logger, progressIntervalMs, asyncContext';
+    'phases, drainDelayMs, drain, cleanupTimeoutMs, gracePeriodMs, logger, progressIntervalMs, asyncContext, http, reportFile';
   const budget = 'expected a finite number of milliseconds between 0 and 2147483647';
   const cases: [string, Record<string, unknown>, string][] = [
     [
@@ -699,7 +699,7 @@ describe('module options', () => {
     );
     await app.init();
     expect(logger.messages('warn')).toEqual([
-      'drainDelayMs + phase budgets = 420 ms, more than gracePeriodMs = 300 ms: the orchestrator may kill the process before the shutdown ends',
+      'the longest drain + the phase budgets = 420 ms, more than gracePeriodMs = 300 ms: the orchestrator may kill the process before the shutdown ends',
     ]);
   });
 
@@ -739,7 +739,7 @@ describe('module options', () => {
       forcefulMs: DEFAULT_BUDGETS.forcefulMs,
       terminateMs: DEFAULT_BUDGETS.terminateMs,
       cleanupTimeoutMs: DEFAULT_BUDGETS.cleanupTimeoutMs,
-      drainDelayMs: 0,
+      drain: { minMs: 0, maxMs: 0, quietMs: 0 },
     });
     expect(coordinator.tasks().map((t) => t.name)).toEqual(['Worker.loop']);
 

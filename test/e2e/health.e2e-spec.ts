@@ -508,7 +508,7 @@ describe.each<[AdapterName]>([['express'], ['fastify']])('/health on %s', (adapt
         state: TaskState.COMPLETED,
       });
       expect(coordinator.getReport()?.tasks.some((t) => t.name.includes('/health'))).toBe(false);
-      expect(after.report?.http).toMatchObject({ admitted: 1, refused: 0 });
+      expect(after.report?.intakes.http).toMatchObject({ admitted: 1, refused: 0 });
 
       harness.gates.releaseAll();
       coordinator.escalate();

@@ -18,6 +18,7 @@ import { httpGet } from '../support/http-client.js';
 import { OpenApps, sleep } from '../support/nest-app.js';
 
 const state = {
+  pollEntered: deferred(),
   slow: deferred(),
   stream: deferred(),
   critical: deferred(),
@@ -26,6 +27,8 @@ const state = {
 
 @Controller()
 class DrainController {
+  constructor(private readonly coordinator: LifecycleCoordinator) {}
+
   @Get('whoami')
   whoami(): { task?: string; priority?: number } {
     return { task: currentTask()?.name, priority: currentTask()?.priority };
@@ -39,9 +42,10 @@ class DrainController {
 
   @Get('poll')
   async poll(): Promise<string> {
-    // A long-poll: ends early when its request's task is signalled.
-    await untilAborted(currentTask()!.signal).catch(() => undefined);
-    return 'ended early';
+    state.pollEntered.resolve();
+    // A long-poll drains like any request; it learns of the shutdown from shutdownSignal.
+    await untilAborted(this.coordinator.shutdownSignal).catch(() => undefined);
+    return `ended early, request aborted: ${String(currentTask()?.signal.aborted)}`;
   }
 
   @Get('hang')
@@ -153,16 +157,19 @@ describe.each([
     expect(second.task).toBe('GET /whoami#2');
   });
 
-  it('lets a long request end early on its signal, within the shutdown', async () => {
+  it('lets a long-poll end early on shutdownSignal: it drains, its own signal untouched', async () => {
     const { app, url, coordinator } = await start();
     const polling = httpGet(`${url}/poll`);
-    await sleep(30);
+    await state.pollEntered.promise;
     state.critical.resolve();
     await app.close();
-    await expect(polling).resolves.toMatchObject({ status: 200, body: 'ended early' });
+    await expect(polling).resolves.toMatchObject({
+      status: 200,
+      body: 'ended early, request aborted: false',
+    });
     const report = coordinator.getReport();
     expect(report?.tasks.find((t) => t.name === 'GET /poll#1')).toMatchObject({
-      state: 'cancelled',
+      state: 'completed',
       endedIn: 'graceful',
       wave: 3,
     });
@@ -195,7 +202,7 @@ describe.each([
     state.critical.resolve();
     await closing;
 
-    expect(coordinator.getReport()?.http).toEqual({
+    expect(coordinator.getReport()?.intakes.http).toEqual({
       inFlightAtStart: 1,
       admitted: 1,
       refused: 0,
@@ -229,7 +236,7 @@ describe.each([
     expect(refusal).toContain('Service Unavailable: the server is shutting down');
     state.critical.resolve();
     await closing;
-    expect(coordinator.getReport()?.http?.refused).toBe(1);
+    expect(coordinator.getReport()?.intakes.http?.refused).toBe(1);
   });
 
   it('destroys the connection of a request still running at FORCEFUL, and counts it', async () => {
@@ -242,7 +249,7 @@ describe.each([
     await app.close();
     await hanging;
     const report = coordinator.getReport();
-    expect(report?.http?.destroyed).toBe(1);
+    expect(report?.intakes.http?.destroyed).toBe(1);
     expect(report?.tasks.find((t) => t.name === 'GET /hang#1')).toMatchObject({
       endedIn: 'forceful',
     });
@@ -258,7 +265,7 @@ describe.each([
     await hanging;
     // Cut after 100 ms, not after the 30 s graceful budget.
     expect(performance.now() - started).toBeLessThan(2000);
-    expect(coordinator.getReport()?.http?.destroyed).toBe(1);
+    expect(coordinator.getReport()?.intakes.http?.destroyed).toBe(1);
   });
 
   it('leaves excluded paths untracked, and tracks nothing with http: false', async () => {
@@ -276,6 +283,6 @@ describe.each([
     const body = JSON.parse((await httpGet(`${plain.url}/whoami`)).body) as object;
     expect(body).toEqual({});
     await plain.app.close();
-    expect(plain.coordinator.getReport()?.http).toBeUndefined();
+    expect(plain.coordinator.getReport()?.intakes.http).toBeUndefined();
   });
 });

@@ -14,7 +14,7 @@ describe('resolveLifecycleOptions', () => {
       gracefulMs: 30_000,
       forcefulMs: 10_000,
       terminateMs: 5_000,
-      drainDelayMs: 0,
+      drain: { minMs: 0, maxMs: 0, quietMs: 0 },
       cleanupTimeoutMs: 5_000,
       gracePeriodMs: undefined,
       progressIntervalMs: DEFAULT_BUDGETS.progressIntervalMs,
@@ -47,13 +47,13 @@ describe('resolveLifecycleOptions', () => {
       { gracePeriodMs: 0 },
       'Invalid option gracePeriodMs = 0: expected a finite number of milliseconds between 1',
     ],
-    [{ http: 'yes' }, 'Invalid option http = "yes": expected a boolean or an object'],
-    [{ http: { priority: 7 } }, 'Invalid option http.priority = 7: expected a TaskPriority'],
+    [{ http: true }, 'Unknown option http = true; known options are: phases, drainDelayMs, drain'],
+    [{ drain: 5 }, 'Invalid option drain = 5: expected an object'],
+    [{ drain: { quietMs: -1 } }, 'Invalid option drain.quietMs = -1'],
     [
-      { http: { timeout: 1 } },
-      'Unknown option http.timeout = 1; known options are: priority, requestTimeoutMs',
+      { phases: { gracefulMs: 2 ** 31 - 1, forcefulMs: 10 } },
+      'Invalid option phases = {"drainMs":0,"gracefulMs":2147483647,"forcefulMs":10}: expected budgets whose sum (2147488657 ms with the drain) is at most 2147483647 ms',
     ],
-    [{ reportFile: '' }, 'Invalid option reportFile = "": expected a non-empty file path'],
     [
       { logger: { log: () => undefined } },
       'Invalid option logger = {"log":"[function log]"}: expected a boolean or an object with log, warn and error methods',
@@ -90,10 +90,24 @@ describe('resolveLifecycleOptions', () => {
     );
   });
 
-  it('warns when the drain delay and budgets do not fit in the grace period', () => {
+  it('fills in the measured drain: drainDelayMs is the fixed case, drain: {} the defaults', () => {
+    expect(resolveLifecycleOptions({ drainDelayMs: 700 }).drain).toEqual({
+      minMs: 700,
+      maxMs: 700,
+      quietMs: 0,
+    });
+    expect(resolveLifecycleOptions({ drain: {} }).drain).toEqual({
+      minMs: 0,
+      maxMs: 10_000,
+      quietMs: 1_000,
+    });
+    expect(resolveLifecycleOptions({ drain: { minMs: 20_000 } }).drain.maxMs).toBe(20_000);
+  });
+
+  it('warns when the longest drain and budgets do not fit in the grace period', () => {
     const resolved = resolveLifecycleOptions({ drainDelayMs: 5000, gracePeriodMs: 30_000 });
     expect(lifecycleOptionWarnings(resolved)).toEqual([
-      'drainDelayMs + phase budgets = 50000 ms, more than gracePeriodMs = 30000 ms: the orchestrator may kill the process before the shutdown ends',
+      'the longest drain + the phase budgets = 50000 ms, more than gracePeriodMs = 30000 ms: the orchestrator may kill the process before the shutdown ends',
     ]);
     expect(lifecycleOptionWarnings(resolveLifecycleOptions({ gracePeriodMs: 45_000 }))).toEqual([]);
     const logger = new RecordingLogger();

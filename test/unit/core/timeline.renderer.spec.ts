@@ -25,6 +25,8 @@ function report(tasks: TaskReport[], overrides: Partial<ShutdownReport> = {}): S
     startedAt: '2026-01-01T00:00:00.000Z',
     durationMs: 1000,
     drainMs: 100,
+    drain: { endedBy: 'max', durationMs: 100, arrivals: 0 },
+    intakes: {},
     phaseReached: ShutdownPhase.FORCEFUL,
     outcome: 'forced',
     finished: true,

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { createServer, type Server } from 'node:net';
 import { CancelledError } from '../../../lib/core/cancelled.error.js';
 import { LifecycleCoordinator } from '../../../lib/core/lifecycle-coordinator.js';
-import type { AsyncLifecycleOptions } from '../../../lib/core/lifecycle-options.interface.js';
+import type { LifecycleCoordinatorOptions } from '../../../lib/core/lifecycle-options.interface.js';
 import { ShutdownPhase } from '../../../lib/core/shutdown-phase.enum.js';
 import type { ShutdownReport } from '../../../lib/core/shutdown-report.interface.js';
 import { currentTask } from '../../../lib/core/task-context.storage.js';
@@ -20,7 +20,7 @@ class Scenario {
   readonly logger = new RecordingLogger();
   readonly coordinator: LifecycleCoordinator;
 
-  constructor(options: AsyncLifecycleOptions = {}) {
+  constructor(options: LifecycleCoordinatorOptions = {}) {
     this.coordinator = new LifecycleCoordinator({
       phases: { gracefulMs: 1000, forcefulMs: 500, terminateMs: 200 },
       progressIntervalMs: 0,

@@ -1,34 +1,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
-import type { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
-import type { HttpTrackingOptions } from '../core/lifecycle-options.interface.js';
-import type { ShutdownProgress } from '../core/phase-runner.js';
-import { ShutdownPhase } from '../core/shutdown-phase.enum.js';
-import type { HttpDrainReport } from '../core/shutdown-report.interface.js';
-import { TaskPriority } from '../core/task-priority.enum.js';
+import { safeText } from '../../core/describe.js';
+import type { Intake, IntakeHandle } from '../../core/intake.interface.js';
+import type { ResolvedHttpIntakeOptions } from './http-intake.options.js';
+import type { HttpIntakeReport } from './http-intake.report.js';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** The `http` option after defaults. */
-export interface HttpDrainOptions {
-  readonly priority: TaskPriority;
-  readonly requestTimeoutMs: number | undefined;
-  readonly exclude: readonly string[];
-}
-
-/** `http: true | { … }` with its defaults: HIGH priority, `/health` left alone. */
-export function resolveHttpDrainOptions(
-  option: boolean | HttpTrackingOptions | undefined,
-): HttpDrainOptions | undefined {
-  if (option === false) return undefined;
-  const given = typeof option === 'object' ? option : {};
-  return {
-    priority: given.priority ?? TaskPriority.HIGH,
-    requestTimeoutMs: given.requestTimeoutMs,
-    exclude: given.exclude ?? ['/health'],
-  };
-}
 
 const REFUSAL = 'Service Unavailable: the server is shutting down\n';
 
@@ -66,14 +44,15 @@ interface ConnectionState {
  * connections of requests still running are destroyed. Connections used by probes (excluded
  * paths) stay open, so a keep-alive health poller sees the whole drain.
  */
-export class HttpDrain {
+export class HttpIntake implements Intake {
+  readonly name = 'http';
   private listeners: RequestListener[] = [];
   /** Responses in flight, tracked or not. */
   private readonly inFlight = new Set<ServerResponse>();
   /** Open connections: how many requests each is serving now, and since when it is idle. */
   private readonly connections = new Map<Socket, ConnectionState>();
   private idleSweep: ReturnType<typeof setInterval> | undefined;
-  private readonly counters: HttpDrainReport = {
+  private readonly counters: HttpIntakeReport = {
     inFlightAtStart: 0,
     admitted: 0,
     refused: 0,
@@ -81,18 +60,19 @@ export class HttpDrain {
     destroyed: 0,
   };
   private draining = false;
-  private intakeClosed = false;
+  private closed = false;
   private seq = 0;
   private requestTimer: ReturnType<typeof setTimeout> | undefined;
-  private stopWatching: (() => void) | undefined;
+  private handle: IntakeHandle | undefined;
 
   constructor(
     private readonly server: Server,
-    private readonly coordinator: LifecycleCoordinator,
-    private readonly options: HttpDrainOptions,
+    private readonly options: ResolvedHttpIntakeOptions,
   ) {}
 
-  install(): void {
+  /** Takes over the server's request listeners; `handle` is what `registerIntake` returned. */
+  install(handle: IntakeHandle): void {
+    this.handle = handle;
     // The framework's handler(s) now run inside a task per request.
     this.listeners = this.server.listeners('request') as RequestListener[];
     this.server.removeAllListeners('request');
@@ -103,9 +83,34 @@ export class HttpDrain {
     this.server.on(connectionEvent, (socket: Socket) => {
       this.connections.set(socket, { active: 0, idleSince: performance.now() });
       socket.once('close', () => this.connections.delete(socket));
+      this.handle?.noteArrival();
     });
-    this.stopWatching = this.coordinator.watchShutdown((event) => this.onProgress(event));
-    this.coordinator.setReportSection('http', () => ({ ...this.counters }));
+  }
+
+  report(): HttpIntakeReport {
+    return { ...this.counters };
+  }
+
+  shutdownStarted(): void {
+    this.draining = true;
+    this.counters.inFlightAtStart = this.inFlight.size;
+    const timeout = this.options.requestTimeoutMs;
+    if (timeout !== undefined)
+      this.requestTimer = setTimeout(() => this.destroyInFlight(), timeout);
+  }
+
+  /** The drain is over: the load balancer has had its time to notice. */
+  intakeClosed(): void {
+    this.closeIntake();
+  }
+
+  forcefulStarted(): void {
+    this.destroyInFlight();
+  }
+
+  shutdownEnded(): void {
+    if (this.requestTimer !== undefined) clearTimeout(this.requestTimer);
+    this.requestTimer = undefined;
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -122,8 +127,8 @@ export class HttpDrain {
     }
     this.inFlight.add(res);
     res.once('close', () => this.ended(res, socket, true));
-    if (this.intakeClosed) res.setHeader('Connection', 'close');
-    const task = this.coordinator.admitTask(
+    if (this.closed) res.setHeader('Connection', 'close');
+    const task = this.handle?.admit(
       () => {
         this.forward(req, res);
         return new Promise<void>((resolve) => res.once('close', resolve));
@@ -167,27 +172,9 @@ export class HttpDrain {
     if (!tracked) connection.idleSince = Number.POSITIVE_INFINITY;
   }
 
-  private onProgress(event: ShutdownProgress): void {
-    if (event.kind === 'drain') {
-      this.draining = true;
-      this.counters.inFlightAtStart = this.inFlight.size;
-      const timeout = this.options.requestTimeoutMs;
-      if (timeout !== undefined)
-        this.requestTimer = setTimeout(() => this.destroyInFlight(), timeout);
-    } else if (event.kind === 'phase') {
-      // The drain delay is over: the load balancer has had its time to notice.
-      this.closeIntake();
-      if (event.phase !== ShutdownPhase.GRACEFUL) this.destroyInFlight();
-    } else {
-      if (this.requestTimer !== undefined) clearTimeout(this.requestTimer);
-      this.requestTimer = undefined;
-      this.stopWatching?.();
-    }
-  }
-
   private closeIntake(): void {
-    if (this.intakeClosed) return;
-    this.intakeClosed = true;
+    if (this.closed) return;
+    this.closed = true;
     for (const res of this.inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
     this.sweepIdle();
     // Unref'd: the sweep must not keep the process alive; the drain's end stops it.
@@ -250,9 +237,9 @@ export class HttpDrain {
   }
 }
 
+/** The path of a request for its task name: short, and without bytes that could forge logs. */
 function pathOf(url: string | undefined): string {
   if (url === undefined) return '/';
   const query = url.indexOf('?');
-  const path = query < 0 ? url : url.slice(0, query);
-  return path.length > 80 ? `${path.slice(0, 77)}...` : path;
+  return safeText(query < 0 ? url : url.slice(0, query), 80);
 }

@@ -1,0 +1,24 @@
+import type { LifecycleCoordinatorOptions } from './core/lifecycle-options.interface.js';
+import type { HttpIntakeOptions } from './intake/http/http-intake.options.js';
+
+/**
+ * Options of `AsyncLifecycleModule.forRoot()`: the engine's (`phases`, `drain`, …) plus the
+ * intakes' and the report file's. Validated when the application is compiled: an unknown key or
+ * a bad value fails bootstrap with an `InvalidLifecycleOptionError` naming the option and the
+ * value.
+ *
+ * @example
+ * AsyncLifecycleModule.forRoot({
+ *   phases: { gracefulMs: 20_000 },
+ *   drain: { minMs: 2_000, quietMs: 1_000, maxMs: 15_000 },
+ *   gracePeriodMs: 30_000,
+ *   http: { exclude: ['/health', '/metrics'] },
+ *   reportFile: '/var/run/app/last-shutdown.json',
+ * });
+ */
+export interface AsyncLifecycleOptions extends LifecycleCoordinatorOptions {
+  /** Track HTTP requests as managed tasks and drain the server; default `true`. */
+  http?: boolean | HttpIntakeOptions;
+  /** Persist each shutdown report here (atomically) and read it back at the next boot. */
+  reportFile?: string;
+}

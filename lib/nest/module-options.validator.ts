@@ -1,0 +1,51 @@
+import type { AsyncLifecycleOptions } from '../async-lifecycle-options.interface.js';
+import { InvalidLifecycleOptionError } from '../core/invalid-option.error.js';
+import type { LifecycleCoordinatorOptions } from '../core/lifecycle-options.interface.js';
+import {
+  checkKeys,
+  COORDINATOR_OPTION_KEYS,
+  isPlainObject,
+  resolveLifecycleOptions,
+} from '../core/lifecycle-options.validator.js';
+import { INTAKE_INSTALLERS } from '../intake/intake-installers.js';
+
+/** The module's options, split by owner and validated. */
+export interface ResolvedModuleOptions {
+  /** What the coordinator is built with (validated again there, with defaults). */
+  readonly coordinator: LifecycleCoordinatorOptions;
+  /** Each intake's resolved option, by option key; absent when turned off. */
+  readonly intakes: ReadonlyMap<string, unknown>;
+  readonly reportFile: string | undefined;
+}
+
+const MODULE_KEYS = ['reportFile'];
+
+/**
+ * Validates `AsyncLifecycleOptions` — the engine's keys by the engine, each intake's key by its
+ * installer — so that a bad option fails bootstrap naming the option and the value.
+ *
+ * @example
+ * resolveModuleOptions({ http: { exclude: ['/metrics'] }, phases: { gracefulMs: 5_000 } });
+ */
+export function resolveModuleOptions(options: unknown): ResolvedModuleOptions {
+  if (!isPlainObject(options)) {
+    throw InvalidLifecycleOptionError.invalid('options', options, 'a plain object');
+  }
+  const intakeKeys = INTAKE_INSTALLERS.map((installer) => installer.option);
+  checkKeys('', options, [...COORDINATOR_OPTION_KEYS, ...intakeKeys, ...MODULE_KEYS]);
+  const coordinator: Record<string, unknown> = {};
+  for (const key of COORDINATOR_OPTION_KEYS) {
+    if (key in options) coordinator[key] = options[key];
+  }
+  resolveLifecycleOptions(coordinator);
+  const intakes = new Map<string, unknown>();
+  for (const installer of INTAKE_INSTALLERS) {
+    const resolved = installer.resolveOptions(options[installer.option]);
+    if (resolved !== undefined) intakes.set(installer.option, resolved);
+  }
+  const { reportFile } = options as AsyncLifecycleOptions;
+  if (reportFile !== undefined && (typeof reportFile !== 'string' || reportFile === '')) {
+    throw InvalidLifecycleOptionError.invalid('reportFile', reportFile, 'a non-empty file path');
+  }
+  return { coordinator, intakes, reportFile };
+}
