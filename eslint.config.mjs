@@ -23,6 +23,72 @@ export default tseslint.config(
     },
   },
   {
+    // DESIGN §2: arrows only point down. The engine and the primitives know no framework and no
+    // transport; the engine does not know the primitives either.
+    name: 'layering',
+    files: ['lib/core/**/*.ts', 'lib/primitives/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*'],
+              message: 'lib/core and lib/primitives are framework-free (DESIGN §2).',
+            },
+            {
+              group: [
+                '**/intake/**',
+                '**/nest/**',
+                '**/health/**',
+                '**/discovery/**',
+                '**/decorators/**',
+                '**/async-lifecycle*',
+                '**/index.js',
+              ],
+              message: 'Arrows only point down: core and primitives import nothing above them.',
+            },
+            {
+              group: ['node:http', 'node:https', 'node:http2', 'node:net', 'node:tls', 'node:dgram'],
+              message: 'Core knows no transport: it belongs in lib/intake/<kind>/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    name: 'layering-core',
+    files: ['lib/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@nestjs/*'], message: 'lib/core is framework-free (DESIGN §2).' },
+            {
+              group: [
+                '**/primitives/**',
+                '**/intake/**',
+                '**/nest/**',
+                '**/health/**',
+                '**/discovery/**',
+                '**/decorators/**',
+                '**/async-lifecycle*',
+                '**/index.js',
+              ],
+              message: 'Arrows only point down: lib/core is the bottom layer.',
+            },
+            {
+              group: ['node:http', 'node:https', 'node:http2', 'node:net', 'node:tls', 'node:dgram'],
+              message: 'Core knows no transport: it belongs in lib/intake/<kind>/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
