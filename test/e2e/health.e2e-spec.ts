@@ -32,7 +32,8 @@ import {
 import { deferred, untilAborted } from '../support/deferred.js';
 import { httpGet } from '../support/http-client.js';
 import { Agent } from 'node:http';
-import { OpenApps, sleep } from '../support/nest-app.js';
+import { nextEvent } from '../support/lifecycle-events.js';
+import { OpenApps } from '../support/nest-app.js';
 
 /*
  * What `/health` (a terminus check of `LifecycleHealthIndicator.isReady`) and `/health/live`
@@ -316,18 +317,19 @@ interface Harness {
 async function reach(
   coordinator: LifecycleCoordinator,
   step: 'drain' | ShutdownPhase,
-  timeoutMs = 3000,
 ): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
+  const at = (): string | undefined => {
     const report = coordinator.getReport();
-    const current = report === undefined ? undefined : (report.phases.at(-1)?.phase ?? 'drain');
-    if (current === step && report?.finished === false) return;
-    if (performance.now() > deadline) {
-      throw new Error(`the shutdown did not reach ${step} (at ${current ?? 'no shutdown'})`);
-    }
-    await sleep(2);
-  }
+    if (report === undefined || report.finished) return undefined;
+    return report.phases.at(-1)?.phase ?? 'drain';
+  };
+  // Checked and subscribed in one synchronous step: no event can slip in between.
+  if (at() === step) return;
+  await nextEvent(coordinator, (event) =>
+    step === 'drain'
+      ? event.type === 'state' && event.state === LifecycleState.DRAINING
+      : event.type === 'phase' && event.phase === step,
+  );
 }
 
 /** Creates a task that ignores its signal until released, and whose cleanup hangs. */

@@ -21,7 +21,7 @@ import {
 } from '../../lib/index.js';
 import { deferred, untilAborted } from '../support/deferred.js';
 import { httpGet } from '../support/http-client.js';
-import { OpenApps, sleep } from '../support/nest-app.js';
+import { OpenApps } from '../support/nest-app.js';
 
 const LOG = Symbol('LOG');
 
@@ -35,23 +35,30 @@ class Storage implements OnModuleDestroy {
 
 @Injectable()
 class Exporter {
+  /** Resolved once the exporter (NORMAL wave) stopped: the slow request may then finish. */
+  readonly stopped = deferred();
   constructor(@Inject(LOG) private readonly log: string[]) {}
   @ManagedTask(TaskPriority.NORMAL)
   async export(ctx: TaskContext): Promise<void> {
     await untilAborted(ctx.signal).catch(() => undefined);
-    await sleep(30); // finishes its batch
+    await new Promise((resolve) => setImmediate(resolve)); // finishes its batch
     this.log.push('exporter stopped');
+    this.stopped.resolve();
   }
 }
 
 @Controller()
 class SlowController {
   readonly entered = deferred();
-  constructor(@Inject(LOG) private readonly log: string[]) {}
+  constructor(
+    @Inject(LOG) private readonly log: string[],
+    private readonly exporter: Exporter,
+  ) {}
   @Get('slow')
   async slow(): Promise<string> {
     this.entered.resolve();
-    await sleep(150);
+    // Still running after the shutdown began and a wave before its own has ended.
+    await this.exporter.stopped.promise;
     this.log.push('slow request answered');
     return 'slow ok';
   }

@@ -8,6 +8,7 @@ import {
   AsyncLifecycleModule,
   LifecycleCoordinator,
   ManagedTask,
+  ShutdownPhase,
   TaskPriority,
   currentTask,
   type AsyncLifecycleOptions,
@@ -15,13 +16,17 @@ import {
 } from '../../lib/index.js';
 import { deferred, untilAborted } from '../support/deferred.js';
 import { httpGet } from '../support/http-client.js';
-import { OpenApps, sleep } from '../support/nest-app.js';
+import { draining, phaseEntered } from '../support/lifecycle-events.js';
+import { OpenApps } from '../support/nest-app.js';
 
 const state = {
   pollEntered: deferred(),
+  slowEntered: deferred(),
   slow: deferred(),
-  stream: deferred(),
+  hangEntered: deferred(),
   critical: deferred(),
+  criticalSignalled: deferred(),
+  healthEntered: deferred(),
   healthSlow: deferred(),
 };
 
@@ -36,6 +41,7 @@ class DrainController {
 
   @Get('slow')
   async slow(): Promise<string> {
+    state.slowEntered.resolve();
     await state.slow.promise;
     return 'slow done';
   }
@@ -50,12 +56,14 @@ class DrainController {
 
   @Get('hang')
   async hang(): Promise<string> {
+    state.hangEntered.resolve();
     await new Promise(() => undefined);
     return 'never';
   }
 
   @Get('health/slow')
   async healthSlow(): Promise<string> {
+    state.healthEntered.resolve();
     await state.healthSlow.promise;
     return 'health ok';
   }
@@ -72,6 +80,7 @@ class CriticalWork {
   @ManagedTask({ priority: TaskPriority.CRITICAL, name: 'critical-flush' })
   async flush(ctx: TaskContext): Promise<void> {
     await untilAborted(ctx.signal).catch(() => undefined);
+    state.criticalSignalled.resolve();
     await state.critical.promise;
   }
 }
@@ -101,8 +110,27 @@ class RawConnection {
   get(path: string): void {
     this.socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
   }
-  async until(text: string): Promise<void> {
-    while (!this.received.includes(text)) await sleep(5);
+  /** Resolves once `text` has been received; rejects if the connection closes first. */
+  until(text: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!this.received.includes(text)) return;
+        cleanup();
+        resolve();
+      };
+      const closed = (): void => {
+        cleanup();
+        if (this.received.includes(text)) resolve();
+        else reject(new Error(`closed before "${text}"; received: ${this.received}`));
+      };
+      const cleanup = (): void => {
+        this.socket.off('data', check);
+        this.socket.off('close', closed);
+      };
+      this.socket.on('data', check);
+      this.socket.on('close', closed);
+      check();
+    });
   }
 }
 
@@ -176,20 +204,26 @@ describe.each([
   });
 
   it('serves normally during the drain delay, then refuses new connections, closes idle ones and tells the others Connection: close', async () => {
-    const { app, url, raw, coordinator } = await start({ drainDelayMs: 300 });
+    // The measured drain: open until no connection arrived for 1 s (generous on a busy machine).
+    const { app, url, raw, coordinator } = await start({
+      drain: { minMs: 0, quietMs: 1000, maxMs: 10_000 },
+    });
     const idle = raw();
     idle.get('/orders');
     await idle.until('orders');
     const inFlight = raw();
     inFlight.get('/slow');
-    await sleep(30);
+    await state.slowEntered.promise;
 
+    const began = draining(coordinator);
+    const intakeClosed = phaseEntered(coordinator, ShutdownPhase.GRACEFUL);
     const closing = app.close();
-    await sleep(50);
+    await began;
     // The load balancer has not noticed yet: a new connection is served as usual.
     const during = await httpGet(`${url}/orders`);
     expect(during.status).toBe(200);
-    await sleep(350);
+    expect(coordinator.getReport()?.phases).toEqual([]); // still draining when it was served
+    await intakeClosed;
     // Intake closed: new connections are refused, not reset.
     await expect(httpGet(`${url}/orders`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     await idle.closed; // the idle keep-alive connection was closed, after its grace
@@ -202,6 +236,7 @@ describe.each([
     state.critical.resolve();
     await closing;
 
+    expect(coordinator.getReport()?.drain).toMatchObject({ endedBy: 'quiet', arrivals: 2 });
     expect(coordinator.getReport()?.intakes.http).toEqual({
       inFlightAtStart: 1,
       admitted: 1,
@@ -216,16 +251,11 @@ describe.each([
     // An excluded (health) request keeps this connection open through the HTTP wave.
     const connection = raw();
     connection.get('/health/slow');
-    await sleep(30);
+    await state.healthEntered.promise;
     const closing = app.close();
     // The HTTP wave (HIGH) ends at once — nothing tracked in flight — and the CRITICAL task holds
     // the shutdown after it.
-    while (
-      coordinator.getReport()?.tasks.find((t) => t.name === 'critical-flush')?.signalledAtMs ===
-      undefined
-    ) {
-      await sleep(5);
-    }
+    await state.criticalSignalled.promise;
     connection.get('/orders');
     state.healthSlow.resolve();
     await connection.until('Service Unavailable');
@@ -244,7 +274,7 @@ describe.each([
       phases: { gracefulMs: 200, forcefulMs: 200, terminateMs: 100 },
     });
     const hanging = expect(httpGet(`${url}/hang`)).rejects.toMatchObject({ code: 'ECONNRESET' });
-    await sleep(30);
+    await state.hangEntered.promise;
     state.critical.resolve();
     await app.close();
     await hanging;
@@ -258,7 +288,7 @@ describe.each([
   it('with requestTimeoutMs, cuts a request that runs longer once draining began', async () => {
     const { app, url, coordinator } = await start({ http: { requestTimeoutMs: 100 } });
     const hanging = expect(httpGet(`${url}/hang`)).rejects.toMatchObject({ code: 'ECONNRESET' });
-    await sleep(30);
+    await state.hangEntered.promise;
     state.critical.resolve();
     const started = performance.now();
     await app.close();
@@ -271,7 +301,7 @@ describe.each([
   it('leaves excluded paths untracked, and tracks nothing with http: false', async () => {
     const tracked = await start();
     const health = httpGet(`${tracked.url}/health/slow`);
-    await sleep(30);
+    await state.healthEntered.promise;
     expect(tracked.coordinator.tasks().map((t) => t.name)).toEqual(['critical-flush']);
     state.healthSlow.resolve();
     await expect(health).resolves.toMatchObject({ status: 200, body: 'health ok' });

@@ -15,7 +15,9 @@ import {
   type TaskContext,
 } from '../../lib/index.js';
 import { deferred, untilAborted } from '../support/deferred.js';
-import { OpenApps, sleep } from '../support/nest-app.js';
+import { firstValueFrom, filter } from 'rxjs';
+import { abortableDelay } from '../../lib/primitives/abortable-delay.js';
+import { OpenApps } from '../support/nest-app.js';
 import { RecordingLogger } from '../support/recording-logger.js';
 
 const LOG = Symbol('LOG');
@@ -26,13 +28,20 @@ const FAST = {
   progressIntervalMs: 0,
 };
 
+/** Every loop has run its first query: the test may start the shutdown. */
+const LOOPS = ['cache-warmer', 'consumer', 'config-watcher', 'metrics'];
+
 @Injectable()
 class DbPool implements OnModuleDestroy {
   closed = false;
+  readonly queried = new Set<string>();
+  readonly allQueried = deferred();
   constructor(@Inject(LOG) private readonly log: Log) {}
 
   query(what: string): void {
     if (this.closed) this.log.push(`USED AFTER CLOSE: ${what}`);
+    this.queried.add(what);
+    if (LOOPS.every((name) => this.queried.has(name))) this.allQueried.resolve();
   }
 
   @OnShutdown({ priority: TaskPriority.CRITICAL, name: 'db-pool' })
@@ -53,14 +62,17 @@ class Workers {
     private readonly db: DbPool,
   ) {}
 
-  /** A loop that queries the pool until its signal aborts, then finishes its last query. */
+  /**
+   * A loop that queries the pool until its signal aborts, then finishes its last query a few
+   * turns of the event loop later — after the rest of its wave was signalled.
+   */
   private async loop(name: string, { signal }: TaskContext): Promise<void> {
     while (!signal.aborted) {
       this.db.query(name);
-      await sleep(5, signal).catch(() => undefined);
+      await abortableDelay(5, signal).catch(() => undefined);
     }
     this.log.push(`stop ${name}`);
-    await sleep(20);
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
     this.db.query(`${name} (last query)`);
   }
 
@@ -131,7 +143,7 @@ describe('phased shutdown in a Nest application context', () => {
     // A TestingModule is an application context: no HTTP adapter, only the destroy gate.
     const app = apps.track(await Test.createTestingModule({ imports: [appModule(log)] }).compile());
     await app.init();
-    await sleep(20);
+    await app.get(DbPool).allQueried.promise;
     await app.close();
 
     const stops = log.filter((line) => !line.startsWith('USED'));
@@ -176,7 +188,7 @@ describe("start: 'call'", () => {
     async process(id: number): Promise<string> {
       this.log.push(`start ${id} in ${currentTask()?.name}`);
       await this.release.promise;
-      await sleep(1);
+      await new Promise((resolve) => setImmediate(resolve));
       this.log.push(`end ${id} in ${currentTask()?.name}`);
       return `done ${id}`;
     }
@@ -224,8 +236,11 @@ describe("start: 'call'", () => {
       ['Jobs.process#1', TaskState.RUNNING],
       ['Jobs.process#2', TaskState.RUNNING],
     ]);
+    const draining = firstValueFrom(
+      coordinator.events$.pipe(filter((e) => e.type === 'state' && e.state === 'draining')),
+    );
     const closing = app.close();
-    await sleep(5);
+    await draining;
     await expect(jobs.process(3)).rejects.toBeInstanceOf(ShutdownInProgressError);
     expect(() => jobs.double(1)).toThrow(ShutdownInProgressError);
     jobs.release.resolve();

@@ -15,6 +15,3 @@ export class OpenApps {
     for (const app of apps) await app.close().catch(() => undefined);
   }
 }
-
-/** The library's abortable sleep, under the name tests use. */
-export { abortableDelay as sleep } from '../../lib/primitives/abortable-delay.js';
