@@ -15,8 +15,8 @@ import {
   type TaskContext,
 } from '../../lib/index.js';
 import { deferred, untilAborted } from '../support/deferred.js';
-import { firstValueFrom, filter } from 'rxjs';
 import { abortableDelay } from '../../lib/primitives/abortable-delay.js';
+import { draining } from '../support/lifecycle-events.js';
 import { OpenApps } from '../support/nest-app.js';
 import { RecordingLogger } from '../support/recording-logger.js';
 
@@ -236,11 +236,9 @@ describe("start: 'call'", () => {
       ['Jobs.process#1', TaskState.RUNNING],
       ['Jobs.process#2', TaskState.RUNNING],
     ]);
-    const draining = firstValueFrom(
-      coordinator.events$.pipe(filter((e) => e.type === 'state' && e.state === 'draining')),
-    );
+    const began = draining(coordinator);
     const closing = app.close();
-    await draining;
+    await began;
     await expect(jobs.process(3)).rejects.toBeInstanceOf(ShutdownInProgressError);
     expect(() => jobs.double(1)).toThrow(ShutdownInProgressError);
     jobs.release.resolve();

@@ -1,5 +1,6 @@
 import { filter, firstValueFrom } from 'rxjs';
 import type { LifecycleCoordinator } from '../../lib/core/lifecycle-coordinator.js';
+import { LifecycleState } from '../../lib/core/lifecycle-state.enum.js';
 import type { LifecycleEvent } from '../../lib/core/lifecycle-event.interface.js';
 import type { ShutdownPhase } from '../../lib/core/shutdown-phase.enum.js';
 
@@ -16,7 +17,7 @@ export function nextEvent(
 
 /** The shutdown has begun: readiness is down, the drain runs. */
 export function draining(coordinator: LifecycleCoordinator): Promise<LifecycleEvent> {
-  return nextEvent(coordinator, (e) => e.type === 'state' && e.state === 'draining');
+  return nextEvent(coordinator, (e) => e.type === 'state' && e.state === LifecycleState.DRAINING);
 }
 
 /** The shutdown entered `phase` (for GRACEFUL: the drain ended and intake closed just before). */
