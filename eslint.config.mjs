@@ -49,7 +49,14 @@ export default tseslint.config(
               message: 'Arrows only point down: core and primitives import nothing above them.',
             },
             {
-              group: ['node:http', 'node:https', 'node:http2', 'node:net', 'node:tls', 'node:dgram'],
+              group: [
+                'node:http',
+                'node:https',
+                'node:http2',
+                'node:net',
+                'node:tls',
+                'node:dgram',
+              ],
               message: 'Core knows no transport: it belongs in lib/intake/<kind>/.',
             },
           ],
@@ -80,7 +87,14 @@ export default tseslint.config(
               message: 'Arrows only point down: lib/core is the bottom layer.',
             },
             {
-              group: ['node:http', 'node:https', 'node:http2', 'node:net', 'node:tls', 'node:dgram'],
+              group: [
+                'node:http',
+                'node:https',
+                'node:http2',
+                'node:net',
+                'node:tls',
+                'node:dgram',
+              ],
               message: 'Core knows no transport: it belongs in lib/intake/<kind>/.',
             },
           ],
