@@ -29,7 +29,7 @@ import type { ShutdownReport } from './shutdown-report.interface.js';
 import { ShutdownRun, type IntakeStep, type RunHost } from './shutdown-run.js';
 import { taskContextStorage } from './task-context.storage.js';
 import { TaskPriority } from './task-priority.enum.js';
-import { TaskRecord, type TaskObserver } from './task-record.js';
+import { recordOf, TaskRecord, type TaskObserver } from './task-record.js';
 import { TaskRegistry } from './task-registry.js';
 import type { TaskState } from './task-state.enum.js';
 import type {
@@ -152,7 +152,17 @@ export class LifecycleCoordinator {
    * const count = await sync;
    */
   createTask<T>(fn: (ctx: TaskContext) => Promise<T> | T, options?: TaskOptions): ManagedTask<T> {
-    if (this.#run !== undefined) throw new ShutdownInProgressError('start a task');
+    const run = this.#run;
+    if (run !== undefined) {
+      // Work in flight may still start what it needs (a handler's call, a hook's flush): the
+      // shutdown accepted that work. Anyone else is refused.
+      if (!this.#calledFromLiveWork(run)) throw new ShutdownInProgressError('start a task');
+      const nested = this.#newRecord(fn, options, 'abort');
+      this.#registry.add(nested);
+      run.admit(nested, true);
+      nested.start(fn, this.#runTask);
+      return nested;
+    }
     const record = this.#newRecord(fn, options, 'abort');
     this.#registry.add(record);
     record.start(fn, this.#runTask);
@@ -400,6 +410,15 @@ export class LifecycleCoordinator {
     const report = run.report();
     this.#logReport(report);
     return report;
+  }
+
+  /** Whether the caller runs inside a task of ours still running, or a hook of `run` (ALS). */
+  #calledFromLiveWork(run: ShutdownRun): boolean {
+    const ctx = taskContextStorage.getStore();
+    if (ctx === undefined) return false;
+    const record = recordOf(ctx);
+    if (record !== undefined) return record.observer === this.#observer && !record.ended;
+    return run.runsHook(ctx);
   }
 
   /** `createTask` for intakes: joins a running shutdown's wave while it is open. */

@@ -94,11 +94,11 @@ function ensureWave(plan: ShutdownPlan, index: number): Wave {
 }
 
 /**
- * Adds a task created during the shutdown (admitted by an intake) to its priority's wave and
- * returns its entry.
+ * Adds a task created during the shutdown (admitted by an intake, or started by work in flight)
+ * to the later of its priority's wave and `minWave`, and returns its entry.
  */
-export function admitToPlan(plan: ShutdownPlan, record: TaskRecord): TaskEntry {
-  const entry = taskEntry(record, priorityWave(record.priority));
+export function admitToPlan(plan: ShutdownPlan, record: TaskRecord, minWave = 0): TaskEntry {
+  const entry = taskEntry(record, Math.max(priorityWave(record.priority), minWave));
   ensureWave(plan, entry.wave).tasks.push(entry);
   plan.tasks.push(entry);
   plan.entries.set(record, entry);

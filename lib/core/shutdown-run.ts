@@ -70,6 +70,7 @@ function budgetOf(options: ResolvedLifecycleOptions, phase: ShutdownPhase): numb
 /** What a shutdown hook's function sees as its task context. */
 class HookContext implements TaskContext {
   constructor(
+    readonly entry: HookEntry,
     readonly name: string,
     readonly priority: TaskPriority,
     private readonly run: DeadlineRun,
@@ -239,15 +240,29 @@ export class ShutdownRun {
    * Adds a task created during the shutdown to its priority's wave, before it starts: counted
    * first (it may end synchronously); when its wave is already stopping it is waited for at once
    * — and signalled from its first line unless it drains during GRACEFUL.
+   *
+   * `nested`: work in flight (a task or hook still running) started it — a call its caller
+   * awaits. It joins the later of its own wave and the current one, whatever the stage: refusing
+   * it would fail work the shutdown has accepted.
    */
-  admit(record: TaskRecord): void {
-    const entry = admitToPlan(this.#plan, record);
-    this.#runningTasks++;
+  admit(record: TaskRecord, nested = false): void {
     const stage = this.#stage;
+    const entry = admitToPlan(this.#plan, record, nested ? this.#currentWave() : 0);
+    this.#runningTasks++;
+    const now = performance.now();
     if (stage.kind === 'wave' && stage.step === 'tasks' && entry.wave === stage.index) {
       stage.pending++;
-      this.#beginStop(entry, stage.phase, performance.now());
+      this.#beginStop(entry, stage.phase, now);
+    } else if (stage.kind === 'settle' && nested) {
+      this.#beginStop(entry, stage.phase, now);
+    } else if (stage.kind === 'terminate') {
+      this.#signal(entry, this.#reasonFor(ShutdownPhase.TERMINATE));
     }
+  }
+
+  /** Whether `ctx` is the context of a hook this run is running now. */
+  runsHook(ctx: TaskContext | undefined): boolean {
+    return ctx instanceof HookContext && this.#runningHooks.has(ctx.entry);
   }
 
   /** A new connection or request arrived: the measured drain stays open for `quietMs` more. */
@@ -307,6 +322,13 @@ export class ShutdownRun {
       if (left > 0) lingering[type] = left;
     }
     this.#lingering = lingering;
+  }
+
+  /** The wave stopping now (the last one once every wave is over); 0 while draining. */
+  #currentWave(): number {
+    const stage = this.#stage;
+    if (stage.kind === 'wave') return stage.index;
+    return stage.kind === 'drain' ? 0 : Math.max(0, this.#plan.waves.length - 1);
   }
 
   // The drain
@@ -570,7 +592,7 @@ export class ShutdownRun {
       onLateFailure: (error) => this.lateFailure(`hook ${hook.name}`, error),
     });
     entry.run = run;
-    const context = new HookContext(hook.name, hook.priority, run);
+    const context = new HookContext(entry, hook.name, hook.priority, run);
     // The hook sees its own context through currentTask(); its signal is its deadline's.
     run.start(() => hook.fn(context), context);
   }

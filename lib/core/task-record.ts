@@ -48,7 +48,7 @@ const enum Flag {
 
 /** What the task function receives; kept apart from the thenable handle so it can be awaited. */
 class RecordContext implements TaskContext {
-  constructor(private readonly record: TaskRecord) {}
+  constructor(readonly record: TaskRecord) {}
   get id(): string {
     return this.record.id;
   }
@@ -61,6 +61,11 @@ class RecordContext implements TaskContext {
   get signal(): AbortSignal {
     return this.record.signal;
   }
+}
+
+/** The record behind a task context, when `ctx` is a managed task's (not a hook's). */
+export function recordOf(ctx: TaskContext | undefined): TaskRecord | undefined {
+  return ctx instanceof RecordContext ? ctx.record : undefined;
 }
 
 /** Promises handed out by a record, made only when someone awaits it. */
@@ -104,6 +109,11 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
     stop: StopMode,
   ) {
     this.flags = stop === 'drain' ? Flag.Drain : 0;
+  }
+
+  /** Who it reports to: tells whether a context belongs to a given coordinator. */
+  get observer(): TaskObserver {
+    return this.host;
   }
 
   /** How its wave stops it (DESIGN §4 "Stop modes"). */

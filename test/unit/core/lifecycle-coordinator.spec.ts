@@ -325,4 +325,57 @@ describe('LifecycleCoordinator — tasks', () => {
       'task "dbg" (LOW) running → completed',
     ]);
   });
+
+  it('admits a task started by work in flight during the shutdown: a task or a hook', async () => {
+    const release = deferred();
+    const order: string[] = [];
+    coordinator.createTask(
+      async (ctx) => {
+        await untilAborted(ctx.signal).catch(() => undefined);
+        // Finishing its last batch needs a sub-task: the shutdown accepted this work.
+        const flush = coordinator.createTask(
+          async () => {
+            await release.promise;
+            order.push('flushed');
+          },
+          { name: 'flush', priority: TaskPriority.LOWEST },
+        );
+        await flush;
+        order.push('consumer stopped');
+      },
+      { name: 'consumer', priority: TaskPriority.HIGH },
+    );
+    coordinator.registerShutdownHook(
+      'pool',
+      async () => {
+        await coordinator.createTask(() => order.push('hook call'), { name: 'hook-call' });
+        order.push('pool closed');
+      },
+      { priority: TaskPriority.CRITICAL },
+    );
+    const done = coordinator.shutdown();
+    await flushMicrotasks();
+    expect(() => coordinator.createTask(() => 1)).toThrow(ShutdownInProgressError);
+    release.resolve();
+    const report = await done;
+    expect(order).toEqual(['flushed', 'consumer stopped', 'hook call', 'pool closed']);
+    // Nested tasks join the wave stopping now, not their own earlier one; one started by a
+    // task of a wave being stopped is signalled like it, a hook's call runs as its hook does.
+    expect(report.tasks.map((t) => [t.name, t.wave, t.state])).toEqual([
+      ['consumer', 3, 'cancelled'],
+      ['flush', 3, 'cancelled'],
+      ['hook-call', 4, 'completed'],
+    ]);
+    expect(report.outcome).toBe('clean');
+  });
+
+  it('refuses a task started by work that already ended, or from outside any task', async () => {
+    let late: (() => unknown) | undefined;
+    await coordinator.createTask(() => {
+      late = () => coordinator.createTask(() => 1);
+    });
+    const done = coordinator.shutdown();
+    expect(late).toThrow(ShutdownInProgressError);
+    await done;
+  });
 });
