@@ -1,0 +1,82 @@
+import fc from 'fast-check';
+
+function boom(what: string): never {
+  throw new Error(`hostile ${what}`);
+}
+
+/** An Error whose every property a primitive might read is a getter that throws. */
+export function throwingGetters(): Error {
+  const error = new Error('x');
+  // `stack` first: redefining it formats the lazy stack, which reads `name` and `message`.
+  for (const key of ['stack', 'message', 'name', 'cause', 'isCancelledError', 'then']) {
+    Object.defineProperty(error, key, { get: () => boom(`getter ${key}`), configurable: true });
+  }
+  return error;
+}
+
+/** A Proxy whose handler throws from every trap (get, has, getPrototypeOf, ownKeys …). */
+export function throwingProxy(): object {
+  const handler = new Proxy(
+    {},
+    {
+      get: (_target, trap) => () => boom(`trap ${String(trap)}`),
+    },
+  );
+  return new Proxy({}, handler);
+}
+
+/** A revoked Proxy: every operation on it, `instanceof` included, throws a TypeError. */
+export function revokedProxy(): object {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+}
+
+/** Two errors that are each other's cause. */
+export function causeCycle(): Error {
+  const a = new Error('a') as Error & { cause?: unknown };
+  const b = new Error('b', { cause: a });
+  a.cause = b;
+  return a;
+}
+
+/** An ordinary error whose cause is a Proxy that throws from every trap. */
+export function hostileCause(): Error {
+  return new Error('outer', { cause: throwingProxy() });
+}
+
+/** An object whose only property, the cancellation brand, is a throwing getter. */
+export function throwingBrand(): object {
+  return Object.defineProperty({}, 'isCancelledError', { get: () => boom('brand') });
+}
+
+/**
+ * Each hostile value's label and a factory making a fresh one. Factories, not values: Jest
+ * formats the arguments of `it.each`, and formatting a hostile value throws.
+ */
+export const hostileValues: readonly (readonly [string, () => unknown])[] = [
+  ['an error whose getters throw', throwingGetters],
+  ['a Proxy whose traps throw', throwingProxy],
+  ['a revoked Proxy', revokedProxy],
+  ['a cause cycle', causeCycle],
+  ['an error with a hostile cause', hostileCause],
+  ['an object whose brand getter throws', throwingBrand],
+  ['an object without prototype', () => Object.create(null) as object],
+  ['a symbol', () => Symbol('thrown')],
+  ['undefined', () => undefined],
+];
+
+/** Anything a user can throw or reject with, the hostile values included. */
+export const anyThrown: fc.Arbitrary<unknown> = fc.oneof(
+  fc.anything(),
+  fc
+    .constantFrom(
+      throwingGetters,
+      throwingProxy,
+      revokedProxy,
+      causeCycle,
+      hostileCause,
+      throwingBrand,
+    )
+    .map((make) => make()),
+);
