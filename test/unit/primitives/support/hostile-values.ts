@@ -80,3 +80,25 @@ export const anyThrown: fc.Arbitrary<unknown> = fc.oneof(
     )
     .map((make) => make()),
 );
+
+/**
+ * How `promise` stands once every queued reaction has run: a primitive that hangs reads
+ * `pending` here instead of timing the test out. Counts microtask rounds, not time.
+ */
+export async function settledState(
+  promise: Promise<unknown>,
+  rounds = 200,
+): Promise<
+  | { state: 'resolved'; value: unknown }
+  | { state: 'rejected'; reason: unknown }
+  | { state: 'pending' }
+> {
+  let outcome:
+    { state: 'resolved'; value: unknown } | { state: 'rejected'; reason: unknown } | undefined;
+  promise.then(
+    (value) => (outcome = { state: 'resolved', value }),
+    (reason: unknown) => (outcome = { state: 'rejected', reason }),
+  );
+  for (let i = 0; i < rounds && outcome === undefined; i++) await Promise.resolve();
+  return outcome ?? { state: 'pending' };
+}
