@@ -2,8 +2,8 @@ import { AbortLink } from '../core/abort-link.js';
 import { isCancellation } from '../core/cancellation.js';
 import { currentTask } from '../core/task-context.storage.js';
 import type { CleanupOptions } from './cleanup-options.interface.js';
-import { isLazyOperation, startOperation, type Operation } from './operation.js';
-import { runCleanup } from './run-cleanup.js';
+import { isLazyOperation, observeOperation, startOperation, type Operation } from './operation.js';
+import { checkCleanupOptions, runCleanup } from './run-cleanup.js';
 import { settleRace } from './settle-race.js';
 
 /** When the cleanup runs: on cancellation (default), on any failure, or whatever happens. */
@@ -45,6 +45,13 @@ export async function cancellationSafe<T>(
   op: Operation<T>,
   options: CancellationSafeOptions<T>,
 ): Promise<T> {
+  try {
+    checkCleanupOptions(options, true);
+  } catch (error) {
+    // Refused before it started: a promise passed in still gets a handler.
+    observeOperation(op);
+    throw error;
+  }
   const on = options.on ?? 'cancel';
   const link = new AbortLink(options.signal ?? currentTask()?.signal);
   let outcome;

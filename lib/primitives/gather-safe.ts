@@ -5,7 +5,7 @@ import { describeError } from '../core/describe.js';
 import { currentTask } from '../core/task-context.storage.js';
 import type { CleanupOptions } from './cleanup-options.interface.js';
 import { observeOperation, startOperation, type Operation } from './operation.js';
-import { runCleanup } from './run-cleanup.js';
+import { checkCleanupOptions, runCleanup } from './run-cleanup.js';
 
 /**
  * Options of {@link gatherSafe}.
@@ -62,6 +62,13 @@ export async function gatherSafe<T>(
   ops: readonly Operation<T>[],
   options: GatherSafeOptions = {},
 ): Promise<Array<T | Error>> {
+  try {
+    checkCleanupOptions(options);
+  } catch (error) {
+    // Refused before it started: the promises passed in still get a handler.
+    for (const op of ops) observeOperation(op);
+    throw error;
+  }
   const outer = options.signal ?? currentTask()?.signal;
   const link = new AbortLink(outer);
   if (link.signal.aborted) {

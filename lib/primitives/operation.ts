@@ -8,15 +8,15 @@
 export type Operation<T> = PromiseLike<T> | ((signal: AbortSignal) => PromiseLike<T> | T);
 
 /**
- * `Promise.resolve(value)` that never throws and always observes a thenable. `Promise.resolve`
- * reads a promise's `constructor` and throws when that getter does; adopting through `then`
- * instead still attaches a handler, so the value's later rejection is never unhandled.
+ * `Promise.resolve(value)` that never throws. It reads a promise's `constructor`, and a getter
+ * there that throws makes the promise unobservable (every way to attach a handler reads it): the
+ * result is then a promise rejected with what the getter threw.
  */
 export function toPromise<T>(value: PromiseLike<T> | T): Promise<T> {
   try {
     return Promise.resolve(value);
-  } catch {
-    return new Promise<T>((resolve) => resolve(value));
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 

@@ -5,8 +5,8 @@ import { checkDuration } from '../core/lifecycle-options.validator.js';
 import { currentTask } from '../core/task-context.storage.js';
 import { TimeoutError } from '../core/timeout.error.js';
 import type { CleanupOptions } from './cleanup-options.interface.js';
-import { isLazyOperation, startOperation, type Operation } from './operation.js';
-import { runCleanup } from './run-cleanup.js';
+import { isLazyOperation, observeOperation, startOperation, type Operation } from './operation.js';
+import { checkCleanupOptions, runCleanup } from './run-cleanup.js';
 import { settleRace } from './settle-race.js';
 
 /**
@@ -49,10 +49,18 @@ export async function waitForSafe<T, D>(
   op: Operation<T>,
   options: WaitForSafeOptions<D>,
 ): Promise<T | D> {
-  if (options?.timeoutMs === undefined) {
-    throw InvalidLifecycleOptionError.invalid('timeoutMs', undefined, 'a number of milliseconds');
+  let timeoutMs: number;
+  try {
+    if (options?.timeoutMs === undefined) {
+      throw InvalidLifecycleOptionError.invalid('timeoutMs', undefined, 'a number of milliseconds');
+    }
+    timeoutMs = checkDuration('timeoutMs', options.timeoutMs, 0);
+    checkCleanupOptions(options);
+  } catch (error) {
+    // Refused before it started: a promise passed in still gets a handler.
+    observeOperation(op);
+    throw error;
   }
-  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs, 0);
   const link = new AbortLink(options.signal ?? currentTask()?.signal);
   let outcome;
   try {

@@ -161,6 +161,17 @@ describe('gatherSafe', () => {
     expect(cleanup).toHaveBeenCalledTimes(1);
   });
 
+  it('refuses a bad cleanup option before starting anything, and still observes the promises passed in', async () => {
+    const lazy = jest.fn(() => Promise.resolve(1));
+    const running = deferred<number>();
+    await expect(
+      gatherSafe([lazy, running.promise], { cleanup, cleanupTimeoutMs: NaN }),
+    ).rejects.toThrow('Invalid option cleanupTimeoutMs = NaN');
+    expect(lazy).not.toHaveBeenCalled();
+    running.reject(new Error('the running upload failed later: observed'));
+    await flushMicrotasks();
+  });
+
   describe.each(hostileValues)('with a rejection that is %s', (_label, make) => {
     it('rethrows that very value after aborting and waiting for the others, cleaning up once', async () => {
       const value = make();
