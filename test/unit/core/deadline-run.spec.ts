@@ -3,6 +3,7 @@ import { DeadlineRun, type CallbackResult } from '../../../lib/core/deadline-run
 import { deferred, flushMicrotasks } from '../../support/deferred.js';
 import { expectNoTimers } from '../../support/leak-checks.js';
 import {
+  expectSame,
   hostileValues,
   revokedProxy,
   throwingProxy,
@@ -97,7 +98,7 @@ describe('DeadlineRun', () => {
       work.reject(value);
       await flushMicrotasks();
       expect(late).toHaveLength(1);
-      expect(late[0]).toBe(value);
+      expectSame(late[0], value);
     },
   );
 
@@ -111,7 +112,7 @@ describe('DeadlineRun', () => {
       });
       expect(done).toHaveLength(1);
       expect(done[0].outcome).toBe('failed');
-      expect(done[0].error).toBe(value);
+      expectSame(done[0].error, value);
     },
   );
 });

@@ -3,7 +3,7 @@ import { CancelledError } from '../../../lib/core/cancelled.error.js';
 import { gatherSafe } from '../../../lib/primitives/gather-safe.js';
 import { deferred, flushMicrotasks, untilAborted } from '../../support/deferred.js';
 import { expectNoAbortListeners, expectNoTimers } from '../../support/leak-checks.js';
-import { hostileValues, settledState } from './support/hostile-values.js';
+import { expectSame, hostileValues, settledState } from './support/hostile-values.js';
 
 describe('gatherSafe', () => {
   let outer: AbortController;
@@ -185,7 +185,7 @@ describe('gatherSafe', () => {
       );
       const outcome = await settledState(running);
       expect(outcome.state).toBe('rejected');
-      expect((outcome as { reason: unknown }).reason).toBe(value);
+      expectSame((outcome as { reason: unknown }).reason, value);
       expect(await stopped.promise).toMatchObject({ isCancelledError: true });
       expect(cleanup).toHaveBeenCalledTimes(1);
       expectNoAbortListeners(outer.signal);
@@ -201,7 +201,7 @@ describe('gatherSafe', () => {
       const kept = results[0];
       if (kept !== value) {
         expect(kept).toBeInstanceOf(Error);
-        expect((kept as Error).cause).toBe(value);
+        expectSame((kept as Error).cause, value);
       }
     });
   });

@@ -3,6 +3,7 @@ import { checkCleanupOptions, runCleanup } from '../../../lib/primitives/run-cle
 import { flushMicrotasks } from '../../support/deferred.js';
 import { expectNoTimers } from '../../support/leak-checks.js';
 import {
+  expectSame,
   hostileValues,
   revokedProxy,
   settledState,
@@ -82,7 +83,7 @@ describe('runCleanup', () => {
         'test',
       );
       expect(errors).toHaveLength(1);
-      expect(errors[0]).toBe(value);
+      expectSame(errors[0], value);
       await runCleanup({ cleanup: () => Promise.reject(make()) }, 'test');
       expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^cleanup of test failed: /), {
         code: 'ASYNC_LIFECYCLE_CLEANUP_FAILED',

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { shieldedWaitFor } from '../../../lib/primitives/shielded-wait-for.js';
 import { deferred, flushMicrotasks } from '../../support/deferred.js';
 import { expectNoTimers } from '../../support/leak-checks.js';
-import { hostileValues, settledState } from './support/hostile-values.js';
+import { expectSame, hostileValues, settledState } from './support/hostile-values.js';
 
 describe('shieldedWaitFor', () => {
   beforeEach(() => {
@@ -63,7 +63,7 @@ describe('shieldedWaitFor', () => {
       const value = make();
       const outcome = await settledState(shieldedWaitFor(Promise.reject(value), 100));
       expect(outcome.state).toBe('rejected');
-      expect((outcome as { reason: unknown }).reason).toBe(value);
+      expectSame((outcome as { reason: unknown }).reason, value);
       const late = deferred();
       const waiting = shieldedWaitFor(late.promise, 100);
       const assertion = expect(waiting).rejects.toMatchObject({ isTimeoutError: true });

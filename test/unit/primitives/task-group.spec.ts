@@ -5,7 +5,7 @@ import { TaskGroup } from '../../../lib/primitives/task-group.js';
 import { TaskGroupError } from '../../../lib/primitives/task-group.error.js';
 import { deferred, flushMicrotasks, untilAborted } from '../../support/deferred.js';
 import { expectNoAbortListeners, expectNoTimers } from '../../support/leak-checks.js';
-import { hostileValues, settledState } from './support/hostile-values.js';
+import { expectSame, hostileValues, settledState } from './support/hostile-values.js';
 
 describe('TaskGroup', () => {
   beforeEach(() => {
@@ -143,7 +143,7 @@ describe('TaskGroup', () => {
       const error = (outcome as { reason: TaskGroupError }).reason;
       expect(error.isTaskGroupError).toBe(true);
       expect(error.errors).toHaveLength(1);
-      expect(error.errors[0]).toBe(value);
+      expectSame(error.errors[0], value);
       expect(typeof error.message).toBe('string');
       expect(await sibling.promise).toMatchObject({ isCancelledError: true });
       expectNoAbortListeners(outer.signal);
@@ -159,7 +159,7 @@ describe('TaskGroup', () => {
       });
       const outcome = await settledState(running);
       expect(outcome.state).toBe('rejected');
-      expect((outcome as { reason: TaskGroupError }).reason.errors[0]).toBe(value);
+      expectSame((outcome as { reason: TaskGroupError }).reason.errors[0], value);
       expect(ended).toEqual(['child']);
     });
   });

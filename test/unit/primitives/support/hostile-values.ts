@@ -1,4 +1,6 @@
+import { expect } from '@jest/globals';
 import fc from 'fast-check';
+import { describeError } from '../../../../lib/core/describe.js';
 
 function boom(what: string): never {
   throw new Error(`hostile ${what}`);
@@ -101,4 +103,14 @@ export async function settledState(
   );
   for (let i = 0; i < rounds && outcome === undefined; i++) await Promise.resolve();
   return outcome ?? { state: 'pending' };
+}
+
+/**
+ * `expect(actual).toBe(expected)` for hostile values: on a mismatch Jest would format both, and
+ * formatting a hostile value throws; this compares identity and describes `actual` safely.
+ */
+export function expectSame(actual: unknown, expected: unknown): void {
+  expect(
+    Object.is(actual, expected) ? 'the very value' : `another value: ${describeError(actual)}`,
+  ).toBe('the very value');
 }
