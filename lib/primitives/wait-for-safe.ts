@@ -29,7 +29,11 @@ export interface WaitForSafeOptions<D = never> extends CleanupOptions {
  * its own deadline; then it throws the typed error (`TimeoutError`, the cancellation, the
  * failure) — or, with `fallback`, resolves to it, except for a cancellation, which is always
  * rethrown. Inside a managed task it follows the task's signal. It leaves no timer, no listener
- * and no unhandled rejection behind, whatever the operation does later.
+ * and no unhandled rejection behind, whatever the operation does later or rejects with.
+ *
+ * Bad options — a missing or bad `timeoutMs`, a bad `cleanupTimeoutMs`, a `cleanup` that is not
+ * a function — reject with an `InvalidLifecycleOptionError` naming the option before anything
+ * starts (a promise passed in still gets a handler).
  *
  * @example
  * // before: the timer is never cleared, the request is never aborted, a late failure is unhandled

@@ -156,6 +156,9 @@ describe('cancellationSafe', () => {
     await expect(
       cancellationSafe(op, { cleanup: undefined as unknown as () => unknown }),
     ).rejects.toThrow('Invalid option cleanup = undefined: expected a function');
+    await expect(
+      cancellationSafe(op, { cleanup, on: 'finally' as unknown as 'always' }),
+    ).rejects.toThrow(`Invalid option on = "finally": expected 'cancel', 'error' or 'always'`);
     expect(op).not.toHaveBeenCalled();
     const running = deferred<number>();
     await expect(
