@@ -1,5 +1,6 @@
 import { expect } from '@jest/globals';
 import fc from 'fast-check';
+import { CancelledError } from '../../../../lib/core/cancelled.error.js';
 import { describeError } from '../../../../lib/core/describe.js';
 
 function boom(what: string): never {
@@ -68,20 +69,50 @@ export const hostileValues: readonly (readonly [string, () => unknown])[] = [
   ['undefined', () => undefined],
 ];
 
-/** Anything a user can throw or reject with, the hostile values included. */
-export const anyThrown: fc.Arbitrary<unknown> = fc.oneof(
-  fc.anything(),
+/** The hostile values by name, for property tests that describe a value before making it. */
+const HOSTILE_FACTORIES = {
+  'throwing-getters': throwingGetters,
+  'throwing-proxy': throwingProxy,
+  'revoked-proxy': revokedProxy,
+  'cause-cycle': causeCycle,
+  'hostile-cause': hostileCause,
+  'throwing-brand': throwingBrand,
+} as const;
+
+/** The cancellations a user's code may reject with, by name. */
+const CANCELLATION_FACTORIES = {
+  cancelled: () => new CancelledError('property: cancelled by the work itself'),
+  'abort-error': () => new DOMException('property: aborted', 'AbortError'),
+  'cancelled-cause': () => new Error('property: wrapped', { cause: new CancelledError() }),
+} as const;
+
+/**
+ * What a piece of work throws, as printable data: fast-check prints a failing case, and printing
+ * a hostile value throws. {@link makeThrown} makes the value itself.
+ */
+export type ThrownSpec =
+  | { readonly kind: 'plain'; readonly value: unknown }
+  | { readonly kind: keyof typeof HOSTILE_FACTORIES | keyof typeof CANCELLATION_FACTORIES };
+
+/** Anything a user can throw or reject with: plain values, hostile ones, cancellations. */
+export const thrownSpec: fc.Arbitrary<ThrownSpec> = fc.oneof(
+  fc.anything({ maxDepth: 2 }).map((value) => ({ kind: 'plain' as const, value })),
   fc
     .constantFrom(
-      throwingGetters,
-      throwingProxy,
-      revokedProxy,
-      causeCycle,
-      hostileCause,
-      throwingBrand,
+      ...(Object.keys(HOSTILE_FACTORIES) as (keyof typeof HOSTILE_FACTORIES)[]),
+      ...(Object.keys(CANCELLATION_FACTORIES) as (keyof typeof CANCELLATION_FACTORIES)[]),
     )
-    .map((make) => make()),
+    .map((kind) => ({ kind })),
 );
+
+/** A fresh value for `spec`. */
+export function makeThrown(spec: ThrownSpec): unknown {
+  if (spec.kind === 'plain') return spec.value;
+  if (spec.kind in HOSTILE_FACTORIES) {
+    return HOSTILE_FACTORIES[spec.kind as keyof typeof HOSTILE_FACTORIES]();
+  }
+  return CANCELLATION_FACTORIES[spec.kind as keyof typeof CANCELLATION_FACTORIES]();
+}
 
 /**
  * How `promise` stands once every queued reaction has run: a primitive that hangs reads
