@@ -8,8 +8,9 @@ import { MAX_TIMER_MS } from '../core/lifecycle-options.validator.js';
  *
  * `ms` is a finite number of milliseconds `>= 0`, of any size: a delay longer than a Node timer
  * can hold (2³¹−1 ms, about 24.8 days — Node fires a longer timer after 1 ms) is waited in
- * several timer steps. `NaN`, `Infinity`, a negative number or a non-number rejects at once with
- * an `InvalidLifecycleOptionError` naming the value, instead of resolving after 1 ms.
+ * several timer steps. `NaN`, `Infinity`, a negative number or a non-number throws an
+ * `InvalidLifecycleOptionError` naming the value, synchronously: a rejection would be swallowed
+ * by the `.catch(() => undefined)` of a polling loop and turn it into a busy loop.
  *
  * Why not `timers/promises`: it rejects with its own `AbortError` instead of the reason (a
  * `CancelledError` carrying the phase), and it escapes fake timers.
@@ -25,9 +26,8 @@ import { MAX_TIMER_MS } from '../core/lifecycle-options.validator.js';
  */
 export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    return Promise.reject(
-      InvalidLifecycleOptionError.invalid('ms', ms, 'a finite number of milliseconds >= 0'),
-    );
+    // Thrown, not rejected: a loop's catch-all must not hide a programming error and spin.
+    throw InvalidLifecycleOptionError.invalid('ms', ms, 'a finite number of milliseconds >= 0');
   }
   return new Promise((resolve, reject) => {
     if (signal?.aborted === true) {

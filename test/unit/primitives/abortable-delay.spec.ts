@@ -45,19 +45,31 @@ describe('abortableDelay', () => {
     [Infinity, 'Infinity'],
     ['1000', '"1000"'],
     [undefined, 'undefined'],
-  ])(
-    'rejects ms = %p with an InvalidLifecycleOptionError instead of resolving at once',
-    async (ms, shown) => {
-      const sleeping = abortableDelay(ms as number, controller.signal);
-      await expect(sleeping).rejects.toMatchObject({
+  ])('throws for ms = %p, synchronously, instead of resolving at once', (ms, shown) => {
+    expect(() => abortableDelay(ms as number, controller.signal)).toThrow(
+      expect.objectContaining({
         isInvalidLifecycleOptionError: true,
         option: 'ms',
         message: `Invalid option ms = ${shown}: expected a finite number of milliseconds >= 0`,
-      });
-      expectNoAbortListeners(controller.signal);
-      expectNoTimers();
-    },
-  );
+      }),
+    );
+    expectNoAbortListeners(controller.signal);
+    expectNoTimers();
+  });
+
+  it('is not hidden by the catch-all of a polling loop: a bad delay ends the loop', async () => {
+    const settings: { pollSeconds?: number } = {};
+    const delayMs = Number(settings.pollSeconds) * 1000; // a missing setting: NaN
+    let polls = 0;
+    const loop = async (): Promise<void> => {
+      while (!controller.signal.aborted) {
+        polls++;
+        await abortableDelay(delayMs, controller.signal).catch(() => undefined);
+      }
+    };
+    await expect(loop()).rejects.toMatchObject({ isInvalidLifecycleOptionError: true });
+    expect(polls).toBe(1);
+  });
 
   it('waits the whole of a delay longer than a timer can hold, in several steps', async () => {
     const ms = 3e9;
