@@ -87,7 +87,7 @@ export async function gatherSafe<T>(
           },
           (error: unknown) => {
             results[index] = asError(error);
-            // Once aborted (a first failure, or from outside), the others' rejections follow from it.
+            // Once aborted (a failure, or from outside), the others' rejections follow from it.
             if (failure !== undefined || link.signal.aborted) return;
             const cancelled = isCancellation(error);
             if (options.returnErrors === true && !cancelled) return;

@@ -75,7 +75,8 @@ export class TaskGroup {
     if (outer?.aborted === true) throw outer.reason;
     if (group.foreignCancellation !== undefined) throw group.foreignCancellation.reason;
     if (group.failures.length > 0) throw new TaskGroupError(group.failures);
-    // A body that rethrew a cancellation of its own: never swallowed.
+    // Not reached while each abort of the group records its cause above; kept so that a body's
+    // error can never turn into a result.
     if (bodyError !== undefined) throw bodyError.error;
     return result as T;
   }
