@@ -22,6 +22,19 @@ export interface DeadlineRunOptions {
 }
 
 /**
+ * The promise to wait for when `value` is a thenable, or `undefined` when it is a plain value.
+ * Never throws: a `then` (or a promise's `constructor`) that cannot be read gives a promise
+ * rejected with what the read threw, as `await value` would.
+ */
+function awaitable(value: unknown): Promise<unknown> | undefined {
+  try {
+    return isThenable(value) ? Promise.resolve(value) : undefined;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
  * Runs one callback — a task cleanup, a shutdown hook, a primitive's cleanup — with its own
  * signal and its own deadline, outside the cancellation of whatever started it. The outcome is
  * reported exactly once; a failure after the deadline goes to `onLateFailure`, never unhandled.
@@ -47,7 +60,8 @@ export class DeadlineRun {
 
   /**
    * Runs `callback` now. It sees `context` through `currentTask()`; without one it runs
-   * shielded, outside whatever task started it.
+   * shielded, outside whatever task started it. Never throws, whatever the callback throws or
+   * returns (a value whose `then` cannot be read fails it, as awaiting that value would).
    */
   start(callback: () => unknown, context?: TaskContext): this {
     let result: unknown;
@@ -57,16 +71,18 @@ export class DeadlineRun {
       this.finish('failed', error);
       return this;
     }
-    if (!isThenable(result)) {
+    const pending = awaitable(result);
+    if (pending === undefined) {
       this.finish('ok', undefined);
       return this;
     }
-    if (this.settled) return this;
-    this.timer = setTimeout(() => this.expire(), this.options.timeoutMs);
-    Promise.resolve(result).then(
+    // Observed even when it already expired (an expire() from inside the callback): its later
+    // failure goes to onLateFailure, never unhandled.
+    pending.then(
       () => this.finish('ok', undefined),
       (error: unknown) => this.finish('failed', error),
     );
+    if (!this.settled) this.timer = setTimeout(() => this.expire(), this.options.timeoutMs);
     return this;
   }
 

@@ -1,13 +1,16 @@
 import { AbortLink } from '../core/abort-link.js';
 import { isCancellation } from '../core/cancellation.js';
+import { InvalidLifecycleOptionError } from '../core/invalid-option.error.js';
 import { currentTask } from '../core/task-context.storage.js';
 import type { CleanupOptions } from './cleanup-options.interface.js';
-import { isLazyOperation, startOperation, type Operation } from './operation.js';
-import { runCleanup } from './run-cleanup.js';
+import { isLazyOperation, observeOperation, startOperation, type Operation } from './operation.js';
+import { checkCleanupOptions, runCleanup } from './run-cleanup.js';
 import { settleRace } from './settle-race.js';
 
 /** When the cleanup runs: on cancellation (default), on any failure, or whatever happens. */
 export type CleanupWhen = 'cancel' | 'error' | 'always';
+
+const CLEANUP_WHEN: readonly unknown[] = ['cancel', 'error', 'always'] satisfies CleanupWhen[];
 
 /**
  * Options of {@link cancellationSafe}.
@@ -32,6 +35,11 @@ export interface CancellationSafeOptions<T> extends CleanupOptions {
  * from that cancellation, with its own deadline — and rethrows the cancellation (or, with
  * `suppress`, resolves to `fallback`). What `@CancellationSafe` does for a method.
  *
+ * Bad options — a missing `cleanup`, a `cleanupTimeoutMs` that is not a finite number of
+ * milliseconds, an unknown `on` — reject with an `InvalidLifecycleOptionError` naming the option
+ * before anything starts, never later in place of a cancellation (a promise passed in still gets
+ * a handler). The operation may reject with any value, hostile ones included.
+ *
  * @example
  * // before: the finally block runs, but its own awaits are aborted by the same signal
  * try { await consume(signal); } finally { await channel.nackAll({ signal }); }
@@ -45,6 +53,16 @@ export async function cancellationSafe<T>(
   op: Operation<T>,
   options: CancellationSafeOptions<T>,
 ): Promise<T> {
+  try {
+    checkCleanupOptions(options, true);
+    if (options.on !== undefined && !CLEANUP_WHEN.includes(options.on)) {
+      throw InvalidLifecycleOptionError.invalid('on', options.on, `'cancel', 'error' or 'always'`);
+    }
+  } catch (error) {
+    // Refused before it started: a promise passed in still gets a handler.
+    observeOperation(op);
+    throw error;
+  }
   const on = options.on ?? 'cancel';
   const link = new AbortLink(options.signal ?? currentTask()?.signal);
   let outcome;

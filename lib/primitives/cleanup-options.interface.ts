@@ -16,6 +16,9 @@ export interface CleanupOptions {
   cleanup?: () => unknown;
   /** Deadline of the cleanup; default 5000. */
   cleanupTimeoutMs?: number;
-  /** Receives a cleanup's failure or its TimeoutError; default: `process.emitWarning`. */
-  onCleanupError?: (error: unknown) => void;
+  /**
+   * Receives a cleanup's failure or its TimeoutError; default: `process.emitWarning`. It may be
+   * async; if it throws or rejects, a process warning names both failures instead.
+   */
+  onCleanupError?: (error: unknown) => unknown;
 }

@@ -1,10 +1,11 @@
 import { AbortLink } from '../core/abort-link.js';
+import { isCancellation } from '../core/cancellation.js';
 import { CancelledError } from '../core/cancelled.error.js';
 import { describeError } from '../core/describe.js';
 import { currentTask } from '../core/task-context.storage.js';
 import type { CleanupOptions } from './cleanup-options.interface.js';
-import { startOperation, type Operation } from './operation.js';
-import { runCleanup } from './run-cleanup.js';
+import { observeOperation, startOperation, type Operation } from './operation.js';
+import { checkCleanupOptions, runCleanup } from './run-cleanup.js';
 
 /**
  * Options of {@link gatherSafe}.
@@ -20,7 +21,12 @@ export interface GatherSafeOptions extends CleanupOptions {
 }
 
 function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(describeError(error), { cause: error });
+  try {
+    if (error instanceof Error) return error;
+  } catch {
+    // `instanceof` runs a Proxy's getPrototypeOf trap, which may throw (a revoked Proxy does).
+  }
+  return new Error(describeError(error), { cause: error });
 }
 
 /**
@@ -28,6 +34,13 @@ function asError(error: unknown): Error {
  * losing work. When cancelled — or, without `returnErrors`, when one operation fails — it aborts
  * the others, waits for every one of them, runs the collective cleanup once (shielded, with its
  * own deadline), then rethrows the cancellation or the first failure.
+ *
+ * A cancellation is never kept in place, even with `returnErrors`: an operation rejecting with
+ * one (that the gather did not cause) cancels the gather like a cancellation from outside. When
+ * the signal is already aborted, no operation is started: it rejects at once with the abort
+ * reason, runs no cleanup, and the promises passed in get a handler (their later rejection is
+ * never unhandled). Any value may be rejected with: with `returnErrors`, a non-`Error` (a hostile
+ * Proxy included) is kept in place as an `Error` describing it, the value in its `cause`.
  *
  * @example
  * // before: one failure rejects at once; the other uploads keep running, unobserved
@@ -49,8 +62,20 @@ export async function gatherSafe<T>(
   ops: readonly Operation<T>[],
   options: GatherSafeOptions = {},
 ): Promise<Array<T | Error>> {
+  try {
+    checkCleanupOptions(options);
+  } catch (error) {
+    // Refused before it started: the promises passed in still get a handler.
+    for (const op of ops) observeOperation(op);
+    throw error;
+  }
   const outer = options.signal ?? currentTask()?.signal;
   const link = new AbortLink(outer);
+  if (link.signal.aborted) {
+    // Level-triggered: cancelled before it began, so nothing starts and nothing needs cleaning.
+    for (const op of ops) observeOperation(op);
+    throw link.signal.reason;
+  }
   const results: Array<T | Error> = new Array<T | Error>(ops.length);
   let failure: { error: unknown } | undefined;
   try {
@@ -62,12 +87,16 @@ export async function gatherSafe<T>(
           },
           (error: unknown) => {
             results[index] = asError(error);
-            if (options.returnErrors === true || failure !== undefined || link.signal.aborted)
-              return;
+            // Once aborted (a failure, or from outside), the others' rejections follow from it.
+            if (failure !== undefined || link.signal.aborted) return;
+            const cancelled = isCancellation(error);
+            if (options.returnErrors === true && !cancelled) return;
             failure = { error };
-            // The first failure stops the others; their cancellations are not failures.
+            // The first failure stops the others; a cancellation stops them with itself.
             link.abort(
-              new CancelledError('Another operation of the gather failed', { cause: error }),
+              cancelled
+                ? error
+                : new CancelledError('Another operation of the gather failed', { cause: error }),
             );
           },
         ),

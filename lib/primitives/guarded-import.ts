@@ -44,7 +44,14 @@ function filePathOf(specifier: string): string | undefined {
  */
 function isMissingModule(error: unknown, specifier: string, packageName: string): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { code, message } = error as { code?: unknown; message?: unknown };
+  let code: unknown;
+  let message: unknown;
+  try {
+    ({ code, message } = error as { code?: unknown; message?: unknown });
+  } catch {
+    // A module that threw a value we cannot read (a hostile Proxy) is there: rethrow it as it is.
+    return false;
+  }
   if (!NOT_FOUND_CODES.has(code) || typeof message !== 'string') return false;
   const missing = MISSING_NAME.exec(message)?.[1];
   return (

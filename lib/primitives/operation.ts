@@ -7,11 +7,24 @@
  */
 export type Operation<T> = PromiseLike<T> | ((signal: AbortSignal) => PromiseLike<T> | T);
 
+/**
+ * `Promise.resolve(value)` that never throws. It reads a promise's `constructor`, and a getter
+ * there that throws makes the promise unobservable (every way to attach a handler reads it): the
+ * result is then a promise rejected with what the getter threw.
+ */
+export function toPromise<T>(value: PromiseLike<T> | T): Promise<T> {
+  try {
+    return Promise.resolve(value);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /** Starts `op` (a synchronous throw becomes a rejection) and returns its promise. */
 export function startOperation<T>(op: Operation<T>, signal: AbortSignal): Promise<T> {
-  if (typeof op !== 'function') return Promise.resolve(op);
+  if (typeof op !== 'function') return toPromise(op);
   try {
-    return Promise.resolve(op(signal));
+    return toPromise(op(signal));
   } catch (error) {
     return Promise.reject(error);
   }
@@ -22,4 +35,12 @@ export function isLazyOperation<T>(
   op: Operation<T>,
 ): op is (signal: AbortSignal) => PromiseLike<T> | T {
   return typeof op === 'function';
+}
+
+/**
+ * Attaches a handler to work that is already running and will not be waited for, so its later
+ * rejection is never unhandled; a lazy operation is left unstarted.
+ */
+export function observeOperation<T>(op: Operation<T>): void {
+  if (!isLazyOperation(op)) toPromise(op).then(undefined, () => undefined);
 }

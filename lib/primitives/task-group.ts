@@ -12,6 +12,12 @@ import { TaskGroupError } from './task-group.error.js';
  * out). A group cancelled from outside — its `signal` option, or by default the current managed
  * task — aborts its tasks, waits for them, and rejects with that cancellation.
  *
+ * A cancellation the group did not cause — a task or the body rejecting with one while the
+ * group was not aborted (a task's own fetch aborted, a signal other than the group's) — is never
+ * swallowed: it aborts the other tasks and, once they ended, the group rejects with it. A
+ * cancellation wins over failures, as one from outside does. Any value may be thrown: hostile
+ * ones (throwing getters, Proxies, cause cycles) are collected as they are, never read unsafely.
+ *
  * @example
  * // before: Promise.all rejects at the first failure and leaves the others running
  * await Promise.all([syncUsers(), syncOrders()]);
@@ -24,6 +30,8 @@ import { TaskGroupError } from './task-group.error.js';
 export class TaskGroup {
   private readonly link: AbortLink;
   private readonly failures: unknown[] = [];
+  /** The first cancellation a task or the body threw while the group was not aborted. */
+  private foreignCancellation: { reason: unknown } | undefined;
   private running = 0;
   private idle: Deferred<void> | undefined;
   private closed = false;
@@ -65,8 +73,10 @@ export class TaskGroup {
       group.link.dispose();
     }
     if (outer?.aborted === true) throw outer.reason;
+    if (group.foreignCancellation !== undefined) throw group.foreignCancellation.reason;
     if (group.failures.length > 0) throw new TaskGroupError(group.failures);
-    // A body that rethrew a cancellation of its own: never swallowed.
+    // Not reached while each abort of the group records its cause above; kept so that a body's
+    // error can never turn into a result.
     if (bodyError !== undefined) throw bodyError.error;
     return result as T;
   }
@@ -97,16 +107,26 @@ export class TaskGroup {
     work.then(
       () => this.ended(),
       (error: unknown) => {
-        this.fail(error);
-        this.ended();
+        // Counted down whatever fail() does: a task that is not counted down hangs the group.
+        try {
+          this.fail(error);
+        } finally {
+          this.ended();
+        }
       },
     );
     return this.handled(work);
   }
 
   private fail(error: unknown): void {
-    // A cancellation caused by the group itself (or from outside) is not a failure.
-    if (isCancellation(error)) return;
+    if (isCancellation(error)) {
+      // Caused by the group itself (a sibling failed, or the outer signal aborted): not a failure.
+      if (this.link.signal.aborted) return;
+      // Caused elsewhere: the group cannot finish its work, and the cancellation must surface.
+      this.foreignCancellation = { reason: error };
+      this.link.abort(error);
+      return;
+    }
     this.failures.push(error);
     if (!this.link.signal.aborted) {
       this.link.abort(new CancelledError('Another task of the group failed', { cause: error }));

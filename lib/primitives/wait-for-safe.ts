@@ -5,8 +5,8 @@ import { checkDuration } from '../core/lifecycle-options.validator.js';
 import { currentTask } from '../core/task-context.storage.js';
 import { TimeoutError } from '../core/timeout.error.js';
 import type { CleanupOptions } from './cleanup-options.interface.js';
-import { isLazyOperation, startOperation, type Operation } from './operation.js';
-import { runCleanup } from './run-cleanup.js';
+import { isLazyOperation, observeOperation, startOperation, type Operation } from './operation.js';
+import { checkCleanupOptions, runCleanup } from './run-cleanup.js';
 import { settleRace } from './settle-race.js';
 
 /**
@@ -29,7 +29,11 @@ export interface WaitForSafeOptions<D = never> extends CleanupOptions {
  * its own deadline; then it throws the typed error (`TimeoutError`, the cancellation, the
  * failure) — or, with `fallback`, resolves to it, except for a cancellation, which is always
  * rethrown. Inside a managed task it follows the task's signal. It leaves no timer, no listener
- * and no unhandled rejection behind, whatever the operation does later.
+ * and no unhandled rejection behind, whatever the operation does later or rejects with.
+ *
+ * Bad options — a missing or bad `timeoutMs`, a bad `cleanupTimeoutMs`, a `cleanup` that is not
+ * a function — reject with an `InvalidLifecycleOptionError` naming the option before anything
+ * starts (a promise passed in still gets a handler).
  *
  * @example
  * // before: the timer is never cleared, the request is never aborted, a late failure is unhandled
@@ -49,10 +53,18 @@ export async function waitForSafe<T, D>(
   op: Operation<T>,
   options: WaitForSafeOptions<D>,
 ): Promise<T | D> {
-  if (options?.timeoutMs === undefined) {
-    throw InvalidLifecycleOptionError.invalid('timeoutMs', undefined, 'a number of milliseconds');
+  let timeoutMs: number;
+  try {
+    if (options?.timeoutMs === undefined) {
+      throw InvalidLifecycleOptionError.invalid('timeoutMs', undefined, 'a number of milliseconds');
+    }
+    timeoutMs = checkDuration('timeoutMs', options.timeoutMs, 0);
+    checkCleanupOptions(options);
+  } catch (error) {
+    // Refused before it started: a promise passed in still gets a handler.
+    observeOperation(op);
+    throw error;
   }
-  const timeoutMs = checkDuration('timeoutMs', options.timeoutMs, 0);
   const link = new AbortLink(options.signal ?? currentTask()?.signal);
   let outcome;
   try {

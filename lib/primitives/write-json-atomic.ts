@@ -1,13 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { describeValue } from '../core/describe.js';
+import { describeError, describeValue } from '../core/describe.js';
+
+/** The cause's message, else a description of it; never throws (a toJSON may throw anything). */
+function detailOf(cause: unknown): string {
+  try {
+    // Duck-typed: errors from another realm (a VM context, a test sandbox) fail `instanceof Error`.
+    const message = (cause as { message?: unknown } | null | undefined)?.message;
+    if (typeof message === 'string') return message;
+  } catch {
+    // A getter or Proxy trap that throws: describeError reads it safely.
+  }
+  return describeError(cause);
+}
 
 function failure(path: string, what: string, cause: unknown): Error {
-  // Duck-typed: errors from another realm (a VM context, a test sandbox) fail `instanceof Error`.
-  const message = (cause as { message?: unknown } | null)?.message;
-  const detail = typeof message === 'string' ? message : String(cause);
-  return new Error(`Could not write JSON to "${path}": ${what} (${detail})`, { cause });
+  return new Error(`Could not write JSON to "${path}": ${what} (${detailOf(cause)})`, { cause });
 }
 
 function serialise(path: string, data: unknown): string {

@@ -59,7 +59,11 @@ export interface LifecycleCircuitBreakerOptions {
    * one; one instance per circuit breaker, never shared.
    */
   breaker?: IBreaker;
-  /** Whether an error counts as a failure; default every error. Cancellations never do. */
+  /**
+   * Whether an error counts as a failure; default every error. Cancellations never do. A
+   * `handle` that throws (reading a property of a hostile error, say) counts as `false`; the
+   * call rejects with the error unchanged.
+   */
   handle?: (error: unknown) => boolean;
   /** Stops every call; typically `coordinator.shutdownSignal`. */
   signal?: AbortSignal;
@@ -145,7 +149,7 @@ export class LifecycleCircuitBreaker implements IPolicy<IDefaultPolicyContext> {
     this.signal = options.signal;
     const handle = options.handle ?? (() => true);
     this.policy = circuitBreaker(
-      handleWhen((error) => !isCancellation(error) && handle(error)),
+      handleWhen((error) => !isCancellation(error) && counts(handle, error)),
       {
         halfOpenAfter: this.halfOpenAfterMs,
         breaker:
@@ -206,6 +210,15 @@ export class LifecycleCircuitBreaker implements IPolicy<IDefaultPolicyContext> {
     } finally {
       link.dispose();
     }
+  }
+}
+
+function counts(handle: (error: unknown) => boolean, error: unknown): boolean {
+  try {
+    return handle(error);
+  } catch {
+    // Inside cockatiel a throwing filter would reject the call with the filter's error instead.
+    return false;
   }
 }
 

@@ -35,7 +35,11 @@ export interface LifecycleRetryOptions {
   initialDelayMs?: number;
   /** Cap of any backoff delay; default 10_000. */
   maxDelayMs?: number;
-  /** Whether a failure is worth another attempt; default every error. Cancellations never are. */
+  /**
+   * Whether a failure is worth another attempt; default every error. Cancellations never are. A
+   * `handle` that throws (reading a property of a hostile error, say) counts as `false`: the
+   * failure is not retried and the call rejects with it unchanged.
+   */
   handle?: (error: unknown) => boolean;
   /** Stops every call, attempts and backoff sleeps alike; typically `coordinator.shutdownSignal`. */
   signal?: AbortSignal;
@@ -92,6 +96,7 @@ export class LifecycleRetry implements IPolicy<LifecycleRetryContext> {
   declare readonly _altReturn: never;
 
   private readonly maxAttempts: number;
+  private readonly maxDelayMs: number;
   private readonly backoff: IBackoffFactory<IRetryBackoffContext<unknown>>;
   private readonly handle: (error: unknown) => boolean;
   private readonly signal: AbortSignal | undefined;
@@ -135,9 +140,10 @@ export class LifecycleRetry implements IPolicy<LifecycleRetryContext> {
   /** @param options validated now: a bad value throws an `InvalidLifecycleOptionError`. */
   constructor(options: LifecycleRetryOptions = {}) {
     this.maxAttempts = checkAttempts(options.maxAttempts);
+    this.maxDelayMs = checkDuration('maxDelayMs', options.maxDelayMs, 10_000);
     this.backoff = new ExponentialBackoff({
       initialDelay: checkDuration('initialDelayMs', options.initialDelayMs, 100),
-      maxDelay: checkDuration('maxDelayMs', options.maxDelayMs, 10_000),
+      maxDelay: this.maxDelayMs,
     });
     this.handle = options.handle ?? (() => true);
     this.signal = options.signal;
@@ -179,7 +185,7 @@ export class LifecycleRetry implements IPolicy<LifecycleRetryContext> {
         // The abort wins over whatever the attempt failed with: it was told to stop.
         const error: unknown = signal.aborted ? signal.reason : thrown;
         const reason = { error: error as Error };
-        const handled = !signal.aborted && !isCancellation(error) && this.handle(error);
+        const handled = !signal.aborted && !isCancellation(error) && this.worthRetrying(error);
         this.failureEmitter.emit({ duration: performance.now() - startedAt, handled, reason });
         if (!handled) throw error;
         if (attempt + 1 >= this.maxAttempts) {
@@ -188,9 +194,10 @@ export class LifecycleRetry implements IPolicy<LifecycleRetryContext> {
         }
         const context = { attempt: attempt + 1, signal, result: reason };
         backoff = backoff === undefined ? this.backoff.next(context) : backoff.next(context);
-        this.retryEmitter.emit({ ...reason, delay: backoff.duration, attempt: attempt + 1 });
+        const delay = safeDelay(backoff.duration, this.maxDelayMs);
+        this.retryEmitter.emit({ ...reason, delay, attempt: attempt + 1 });
         // Abortable: shutdown must not wait out a backoff delay, nor leave its timer behind.
-        await abortableDelay(backoff.duration, signal);
+        await abortableDelay(delay, signal);
         continue;
       }
       // Outside the try: a throwing onSuccess listener must not count as a failed attempt.
@@ -198,6 +205,25 @@ export class LifecycleRetry implements IPolicy<LifecycleRetryContext> {
       return value;
     }
   }
+
+  private worthRetrying(error: unknown): boolean {
+    try {
+      return this.handle(error);
+    } catch {
+      // An error that cannot be classified is not retried: the call rejects with it unchanged.
+      return false;
+    }
+  }
+}
+
+/**
+ * A backoff delay a timer can take. Cockatiel's decorrelated jitter overflows to
+ * `Infinity × initialDelayMs` after about 1024 retries: `NaN` when `initialDelayMs` is 0, where
+ * every delay is 0 (a timer would fire NaN after 1 ms; abortableDelay refuses it).
+ */
+function safeDelay(duration: number, maxDelayMs: number): number {
+  if (Number.isNaN(duration)) return 0;
+  return Math.min(Math.max(duration, 0), maxDelayMs);
 }
 
 function checkAttempts(value: unknown): number {

@@ -4,6 +4,7 @@ import { CancelledError } from '../../../lib/core/cancelled.error.js';
 import { ShutdownInProgressError } from '../../../lib/core/shutdown-in-progress.error.js';
 import { ShutdownPhase } from '../../../lib/core/shutdown-phase.enum.js';
 import { TimeoutError } from '../../../lib/core/timeout.error.js';
+import { hostileValues } from '../primitives/support/hostile-values.js';
 
 describe('isCancellation', () => {
   it('recognises CancelledError, by brand too (another copy of the library)', () => {
@@ -35,6 +36,41 @@ describe('isCancellation', () => {
     expect(isCancellation(new Error('boom'))).toBe(false);
     expect(isCancellation('AbortError')).toBe(false);
     expect(isCancellation(undefined)).toBe(false);
+  });
+
+  it.each(hostileValues)(
+    'never throws for %s: a value it cannot read is not a cancellation',
+    (_label, make) => {
+      const value = make();
+      expect(isCancellation(value)).toBe(false);
+      expect(() => rethrowIfCancellation(value)).not.toThrow();
+    },
+  );
+
+  it('still recognises a cancellation found before a link it cannot read', () => {
+    const hostileCause = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap');
+        },
+        has() {
+          throw new Error('trap');
+        },
+      },
+    );
+    expect(isCancellation(new CancelledError('stop', { cause: hostileCause }))).toBe(true);
+    expect(isCancellation(new Error('wrapped', { cause: hostileCause }))).toBe(false);
+    const brandThrows = Object.defineProperty(
+      new DOMException('x', 'AbortError'),
+      'isCancelledError',
+      {
+        get() {
+          throw new Error('brand');
+        },
+      },
+    );
+    expect(isCancellation(brandThrows)).toBe(true);
   });
 
   it('rethrowIfCancellation rethrows cancellations only', () => {

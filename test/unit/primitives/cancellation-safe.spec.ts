@@ -5,6 +5,7 @@ import { currentTask } from '../../../lib/core/task-context.storage.js';
 import { cancellationSafe } from '../../../lib/primitives/cancellation-safe.js';
 import { deferred, flushMicrotasks, untilAborted } from '../../support/deferred.js';
 import { expectNoAbortListeners, expectNoTimers } from '../../support/leak-checks.js';
+import { settledState } from './support/hostile-values.js';
 
 describe('cancellationSafe', () => {
   let outer: AbortController;
@@ -125,5 +126,45 @@ describe('cancellationSafe', () => {
     late.reject(new Error('failed after the cancel'));
     await flushMicrotasks();
     await coordinator.shutdown();
+  });
+
+  it('keeps the cancellation when the cleanup fails and its onCleanupError throws too', async () => {
+    const reason = new CancelledError();
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const running = cancellationSafe(() => Promise.reject(reason), {
+        cleanup: () => Promise.reject(new Error('cleanup boom')),
+        onCleanupError: () => {
+          throw new Error('logger closed');
+        },
+      });
+      expect(await settledState(running)).toEqual({ state: 'rejected', reason });
+      expect(warn).toHaveBeenCalledWith(
+        'cleanup of cancellationSafe failed: Error: cleanup boom; its onCleanupError handler failed too: Error: logger closed',
+        { code: 'ASYNC_LIFECYCLE_CLEANUP_FAILED' },
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('refuses a bad cleanup option before starting: never in place of a later cancellation', async () => {
+    const op = jest.fn(() => Promise.resolve(1));
+    await expect(cancellationSafe(op, { cleanup, cleanupTimeoutMs: NaN })).rejects.toThrow(
+      'Invalid option cleanupTimeoutMs = NaN',
+    );
+    await expect(
+      cancellationSafe(op, { cleanup: undefined as unknown as () => unknown }),
+    ).rejects.toThrow('Invalid option cleanup = undefined: expected a function');
+    await expect(
+      cancellationSafe(op, { cleanup, on: 'finally' as unknown as 'always' }),
+    ).rejects.toThrow(`Invalid option on = "finally": expected 'cancel', 'error' or 'always'`);
+    expect(op).not.toHaveBeenCalled();
+    const running = deferred<number>();
+    await expect(
+      cancellationSafe(running.promise, { cleanup, cleanupTimeoutMs: -1 }),
+    ).rejects.toMatchObject({ isInvalidLifecycleOptionError: true, option: 'cleanupTimeoutMs' });
+    running.reject(new Error('the running work failed later: observed'));
+    await flushMicrotasks();
   });
 });

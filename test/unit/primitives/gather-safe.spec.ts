@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { CancelledError } from '../../../lib/core/cancelled.error.js';
-import { abortableDelay as sleep } from '../../../lib/primitives/abortable-delay.js';
 import { gatherSafe } from '../../../lib/primitives/gather-safe.js';
-import { deferred, untilAborted } from '../../support/deferred.js';
+import { deferred, flushMicrotasks, untilAborted } from '../../support/deferred.js';
 import { expectNoAbortListeners, expectNoTimers } from '../../support/leak-checks.js';
+import { expectSame, hostileValues, settledState } from './support/hostile-values.js';
 
 describe('gatherSafe', () => {
   let outer: AbortController;
@@ -16,11 +16,13 @@ describe('gatherSafe', () => {
   });
 
   it('resolves with every result in order, mixing functions and promises; no cleanup', async () => {
-    const running = gatherSafe<number>(
-      [(signal) => sleep(20, signal).then(() => 1), Promise.resolve(2), () => 3],
-      { cleanup, signal: outer.signal },
-    );
-    await jest.advanceTimersByTimeAsync(20);
+    const first = deferred<number>();
+    const running = gatherSafe<number>([() => first.promise, Promise.resolve(2), () => 3], {
+      cleanup,
+      signal: outer.signal,
+    });
+    expect((await settledState(running)).state).toBe('pending');
+    first.resolve(1);
     await expect(running).resolves.toEqual([1, 2, 3]);
     expect(cleanup).not.toHaveBeenCalled();
     expectNoAbortListeners(outer.signal);
@@ -30,22 +32,26 @@ describe('gatherSafe', () => {
   it('on a failure aborts the others, waits for every one, runs the cleanup once, rethrows the failure', async () => {
     const order: string[] = [];
     const failure = new Error('upload 2 failed');
+    const upload2 = deferred<never>();
+    const upload1Ends = deferred();
     cleanup.mockImplementation(() => order.push('cleanup'));
     const running = gatherSafe(
       [
         (signal) =>
-          sleep(1000, signal).catch((reason: unknown) => {
+          untilAborted(signal).catch(async (reason: unknown) => {
             order.push(`1 stopped: ${(reason as CancelledError).message}`);
-            return sleep(50).then(() => order.push('1 ended'));
+            await upload1Ends.promise;
+            order.push('1 ended');
           }),
-        () => sleep(10).then(() => Promise.reject(failure)),
+        () => upload2.promise,
       ],
       { cleanup },
     );
     const assertion = expect(running).rejects.toBe(failure);
-    await jest.advanceTimersByTimeAsync(10);
+    upload2.reject(failure);
+    await flushMicrotasks();
     expect(order).toEqual(['1 stopped: Another operation of the gather failed']);
-    await jest.advanceTimersByTimeAsync(50);
+    upload1Ends.resolve();
     await assertion;
     expect(order).toEqual([
       '1 stopped: Another operation of the gather failed',
@@ -103,7 +109,9 @@ describe('gatherSafe', () => {
       onCleanupError: (error) => errors.push(error),
     });
     const assertion = expect(hanging).rejects.toBe(failure);
-    await jest.advanceTimersByTimeAsync(40);
+    await jest.advanceTimersByTimeAsync(39);
+    expect(errors).toEqual([new Error('cleanup boom')]);
+    await jest.advanceTimersByTimeAsync(1);
     await assertion;
     expect(errors).toEqual([
       new Error('cleanup boom'),
@@ -118,5 +126,83 @@ describe('gatherSafe', () => {
     const running = gatherSafe([() => Promise.reject(failure), late.promise]);
     late.reject(new Error('second, later'));
     await expect(running).rejects.toBe(failure);
+  });
+
+  it('when already cancelled starts nothing, runs no cleanup, rejects with the reason and observes the promises passed in', async () => {
+    const reason = new CancelledError('shutdown');
+    outer.abort(reason);
+    const lazy = jest.fn(() => Promise.resolve(1));
+    const running = deferred<number>();
+    const gathering = gatherSafe([lazy, running.promise, lazy], {
+      cleanup,
+      signal: outer.signal,
+    });
+    await expect(gathering).rejects.toBe(reason);
+    expect(lazy).not.toHaveBeenCalled();
+    expect(cleanup).not.toHaveBeenCalled();
+    running.reject(new Error('the running upload failed later'));
+    await flushMicrotasks();
+    expectNoAbortListeners(outer.signal);
+  });
+
+  it('with returnErrors rethrows a cancellation an operation rejected with, after aborting and waiting for the others', async () => {
+    const elsewhere = new DOMException('aborted by its own controller', 'AbortError');
+    const stopped = deferred<unknown>();
+    const running = gatherSafe(
+      [
+        () => Promise.reject(elsewhere),
+        (signal) => untilAborted(signal).catch((reason: unknown) => stopped.resolve(reason)),
+        () => Promise.reject(new Error('a failure stays in place')),
+      ],
+      { returnErrors: true, cleanup },
+    );
+    await expect(running).rejects.toBe(elsewhere);
+    expect(await stopped.promise).toBe(elsewhere);
+    expect(cleanup).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a bad cleanup option before starting anything, and still observes the promises passed in', async () => {
+    const lazy = jest.fn(() => Promise.resolve(1));
+    const running = deferred<number>();
+    await expect(
+      gatherSafe([lazy, running.promise], { cleanup, cleanupTimeoutMs: NaN }),
+    ).rejects.toThrow('Invalid option cleanupTimeoutMs = NaN');
+    expect(lazy).not.toHaveBeenCalled();
+    running.reject(new Error('the running upload failed later: observed'));
+    await flushMicrotasks();
+  });
+
+  describe.each(hostileValues)('with a rejection that is %s', (_label, make) => {
+    it('rethrows that very value after aborting and waiting for the others, cleaning up once', async () => {
+      const value = make();
+      const stopped = deferred<unknown>();
+      const running = gatherSafe(
+        [
+          (signal) => untilAborted(signal).catch((reason: unknown) => stopped.resolve(reason)),
+          () => Promise.reject(value),
+        ],
+        { cleanup, signal: outer.signal },
+      );
+      const outcome = await settledState(running);
+      expect(outcome.state).toBe('rejected');
+      expectSame((outcome as { reason: unknown }).reason, value);
+      expect(await stopped.promise).toMatchObject({ isCancelledError: true });
+      expect(cleanup).toHaveBeenCalledTimes(1);
+      expectNoAbortListeners(outer.signal);
+    });
+
+    it('with returnErrors keeps it in place as an Error whose cause is that value', async () => {
+      const value = make();
+      const results = await gatherSafe<number>([() => Promise.reject(value), () => 2], {
+        returnErrors: true,
+      });
+      expect(results[1]).toBe(2);
+      // An Error (even one whose getters throw) is kept as it is; anything else is wrapped.
+      const kept = results[0];
+      if (kept !== value) {
+        expect(kept).toBeInstanceOf(Error);
+        expectSame((kept as Error).cause, value);
+      }
+    });
   });
 });

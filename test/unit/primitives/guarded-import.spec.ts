@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { guardedImport } from '../../../lib/primitives/guarded-import.js';
 import { MissingDependencyError } from '../../../lib/primitives/missing-dependency.error.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
+import { expectSame } from './support/hostile-values.js';
 
 const MISSING = 'async-lifecycle-not-installed';
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -118,6 +119,24 @@ describe('guardedImport', () => {
       expect(error).toBeInstanceOf(Error);
       expect(error).toBe(
         (globalThis as { __guardedImportLoadError?: unknown }).__guardedImportLoadError,
+      );
+      expect(logger.lines).toEqual([]);
+    },
+  );
+
+  it.each([false, true])(
+    'rethrows this very value when a module throws a hostile one while loading (required: %s)',
+    async (required) => {
+      const logger = new RecordingLogger();
+
+      const error = await guardedImport(fixture('throws-hostile-at-load.mjs'), {
+        required,
+        logger,
+      }).catch((e: unknown) => e);
+
+      expectSame(
+        error,
+        (globalThis as { __guardedImportHostileError?: unknown }).__guardedImportHostileError,
       );
       expect(logger.lines).toEqual([]);
     },

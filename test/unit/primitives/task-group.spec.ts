@@ -5,6 +5,7 @@ import { TaskGroup } from '../../../lib/primitives/task-group.js';
 import { TaskGroupError } from '../../../lib/primitives/task-group.error.js';
 import { deferred, flushMicrotasks, untilAborted } from '../../support/deferred.js';
 import { expectNoAbortListeners, expectNoTimers } from '../../support/leak-checks.js';
+import { expectSame, hostileValues, settledState } from './support/hostile-values.js';
 
 describe('TaskGroup', () => {
   beforeEach(() => {
@@ -123,5 +124,75 @@ describe('TaskGroup', () => {
       });
     });
     await expect(running).rejects.toMatchObject({ errors: [new Error('sync')] });
+  });
+
+  describe.each(hostileValues)('with a rejection that is %s', (_label, make) => {
+    it('a task rejecting with it fails the group with that very value, aborts its siblings, never hangs', async () => {
+      const outer = new AbortController();
+      const value = make();
+      const sibling = deferred<unknown>();
+      const running = TaskGroup.run(
+        (group) => {
+          void group.spawn((signal) => untilAborted(signal).catch(sibling.resolve));
+          void group.spawn(() => Promise.reject(value));
+        },
+        { signal: outer.signal },
+      );
+      const outcome = await settledState(running);
+      expect(outcome.state).toBe('rejected');
+      const error = (outcome as { reason: TaskGroupError }).reason;
+      expect(error.isTaskGroupError).toBe(true);
+      expect(error.errors).toHaveLength(1);
+      expectSame(error.errors[0], value);
+      expect(typeof error.message).toBe('string');
+      expect(await sibling.promise).toMatchObject({ isCancelledError: true });
+      expectNoAbortListeners(outer.signal);
+    });
+
+    it('a body throwing it fails the group with that very value once its tasks ended', async () => {
+      const value = make();
+      const ended: string[] = [];
+      const running = TaskGroup.run(async (group) => {
+        void group.spawn((signal) => untilAborted(signal).finally(() => ended.push('child')));
+        await flushMicrotasks();
+        throw value;
+      });
+      const outcome = await settledState(running);
+      expect(outcome.state).toBe('rejected');
+      expectSame((outcome as { reason: TaskGroupError }).reason.errors[0], value);
+      expect(ended).toEqual(['child']);
+    });
+  });
+
+  it('rethrows a cancellation it did not cause: a task cancelled elsewhere cancels the group', async () => {
+    const elsewhere = new CancelledError('the task was cancelled by its own signal');
+    const sibling = deferred<unknown>();
+    const running = TaskGroup.run(async (group) => {
+      void group.spawn((signal) =>
+        untilAborted(signal).catch((reason: unknown) => {
+          sibling.resolve(reason);
+          throw reason;
+        }),
+      );
+      void group.spawn(() => Promise.reject(elsewhere));
+      return 'body result';
+    });
+    const outcome = await settledState(running);
+    expect(outcome).toEqual({ state: 'rejected', reason: elsewhere });
+    expect(await sibling.promise).toBe(elsewhere);
+  });
+
+  it('rethrows a cancellation thrown by the body while the group was not aborted, aborting its tasks', async () => {
+    const elsewhere = new DOMException('aborted', 'AbortError');
+    const ended: unknown[] = [];
+    const running = TaskGroup.run(async (group) => {
+      void group.spawn((signal) =>
+        untilAborted(signal).catch((reason: unknown) => ended.push(reason)),
+      );
+      await flushMicrotasks();
+      throw elsewhere;
+    });
+    await expect(running).rejects.toBe(elsewhere);
+    expect(ended).toEqual([elsewhere]);
   });
 });

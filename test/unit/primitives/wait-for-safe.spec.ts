@@ -222,4 +222,18 @@ describe('waitForSafe', () => {
       'Invalid option timeoutMs = -1',
     );
   });
+
+  it('refuses bad options before starting anything, and still observes a promise passed in', async () => {
+    const op = jest.fn(() => Promise.resolve(1));
+    await expect(waitForSafe(op, { timeoutMs: 10, cleanupTimeoutMs: Infinity })).rejects.toThrow(
+      'Invalid option cleanupTimeoutMs = Infinity',
+    );
+    expect(op).not.toHaveBeenCalled();
+    const running = deferred<number>();
+    await expect(waitForSafe(running.promise, { timeoutMs: NaN })).rejects.toThrow(
+      'Invalid option timeoutMs = NaN',
+    );
+    running.reject(new Error('the running work failed later: observed'));
+    await flushMicrotasks();
+  });
 });

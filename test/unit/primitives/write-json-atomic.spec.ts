@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../../lib/primitives/write-json-atomic.js';
+import { expectSame, hostileValues } from './support/hostile-values.js';
 
 const roots: string[] = [];
 
@@ -209,6 +210,29 @@ describe('writeJsonAtomic', () => {
       expect(error.cause).toBeInstanceOf(Error);
       await expect(readFile(path, 'utf8')).resolves.toBe('{\n  "version": 1\n}\n');
       await expect(readdir(dir)).resolves.toEqual(['report.json']);
+    },
+  );
+
+  it.each(hostileValues)(
+    'rejects data whose toJSON throws %s with an Error naming the path, that very value as its cause',
+    async (_label, make) => {
+      const dir = await tempDir();
+      const path = join(dir, 'report.json');
+      const thrown = make();
+
+      const error = await failureOf(
+        writeJsonAtomic(path, {
+          toJSON: () => {
+            throw thrown;
+          },
+        }),
+      );
+
+      expect(error.message).toMatch(
+        `Could not write JSON to "${path}": the data cannot be serialised (`,
+      );
+      expectSame(error.cause, thrown);
+      await expect(readdir(dir)).resolves.toEqual([]);
     },
   );
 

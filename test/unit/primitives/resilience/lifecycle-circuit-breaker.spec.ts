@@ -16,6 +16,7 @@ import { TimeoutError } from '../../../../lib/core/timeout.error.js';
 import { LifecycleCircuitBreaker } from '../../../../lib/primitives/resilience/lifecycle-circuit-breaker.js';
 import { LifecycleRetry } from '../../../../lib/primitives/resilience/lifecycle-retry.js';
 import { deferred, flushMicrotasks, untilAborted } from '../../../support/deferred.js';
+import { expectSame, hostileValues } from '../support/hostile-values.js';
 
 const listeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
 const fail = (message = 'unavailable') => Promise.reject(new Error(message));
@@ -284,6 +285,32 @@ describe('LifecycleCircuitBreaker', () => {
       expect(fn).toHaveBeenCalledTimes(3);
       expect(isBrokenCircuitError(error)).toBe(true);
       expect(breaker.state).toBe('open');
+    });
+  });
+
+  describe.each(hostileValues)('with a failure that is %s', (_label, make) => {
+    it('rejects with that very value and counts it as a failure', async () => {
+      for (let i = 0; i < 3; i++) {
+        const value = make();
+        const { error } = await settle(breaker.execute(() => Promise.reject(value)));
+        expectSame(error, value);
+      }
+      expect(breaker.state).toBe('open');
+    });
+
+    it('when handle throws, rejects with that very value and does not count it', async () => {
+      const picky = new LifecycleCircuitBreaker({
+        name: 'picky',
+        consecutiveFailures: 1,
+        handle: () => {
+          throw new TypeError('handle could not classify the error');
+        },
+        signal: shutdown.signal,
+      });
+      const value = make();
+      const { error } = await settle(picky.execute(() => Promise.reject(value)));
+      expectSame(error, value);
+      expect(picky.state).toBe('closed');
     });
   });
 });

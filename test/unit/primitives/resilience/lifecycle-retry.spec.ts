@@ -11,6 +11,7 @@ import {
   type RetryEvent,
 } from '../../../../lib/primitives/resilience/lifecycle-retry.js';
 import { deferred, flushMicrotasks, untilAborted } from '../../../support/deferred.js';
+import { expectSame, hostileValues } from '../support/hostile-values.js';
 
 const listeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
 
@@ -192,6 +193,23 @@ describe('LifecycleRetry', () => {
       expect(delays[4] / delays[3]).toBeLessThan(2.2);
       // … until the cap.
       expect(delays[6]).toBe(2_000);
+    });
+
+    it('keeps retrying at once with initialDelayMs 0 past the ~1024th retry, where the backoff formula yields NaN', async () => {
+      // cockatiel's decorrelated jitter overflows to Infinity × initialDelayMs = NaN there; a timer
+      // given NaN fires after 1 ms and abortableDelay refuses it: the delay must stay 0.
+      const retry = new LifecycleRetry({
+        maxAttempts: Infinity,
+        initialDelayMs: 0,
+        signal: shutdown.signal,
+      });
+      const delays = delaysOf(retry);
+      const failures = 1100;
+      const outcome = settle(retry.execute(failing(failures, 'finally').fn));
+      await jest.runAllTimersAsync();
+      expect(await outcome).toEqual({ value: 'finally' });
+      expect(delays).toHaveLength(failures);
+      expect(delays.every((delay) => delay === 0)).toBe(true);
     });
 
     it('jitters the delays: they follow Math.random within bounds', async () => {
@@ -395,6 +413,41 @@ describe('LifecycleRetry', () => {
       expect(listeners(coordinator.shutdownSignal)).toBe(0);
       await jest.runAllTimersAsync();
       await stopped;
+    });
+  });
+
+  describe.each(hostileValues)('with a failure that is %s', (_label, make) => {
+    it('retries it, then rejects with that very value; the onFailure event carries it', async () => {
+      const value = make();
+      const retry = new LifecycleRetry({ maxAttempts: 2, signal: shutdown.signal });
+      const reasons: unknown[] = [];
+      retry.onFailure((event) =>
+        reasons.push('error' in event.reason ? event.reason.error : event),
+      );
+      const fn = jest.fn(() => Promise.reject(value));
+      const outcome = settle(retry.execute(fn));
+      await jest.advanceTimersByTimeAsync(10_000);
+      const { error } = await outcome;
+      expectSame(error, value);
+      expect(fn).toHaveBeenCalledTimes(2);
+      expect(reasons).toHaveLength(2);
+      expectSame(reasons[1], value);
+    });
+
+    it('does not retry it when handle throws, and rejects with that very value', async () => {
+      const value = make();
+      const retry = new LifecycleRetry({
+        maxAttempts: 3,
+        handle: () => {
+          throw new TypeError('handle could not classify the error');
+        },
+        signal: shutdown.signal,
+      });
+      const fn = jest.fn(() => Promise.reject(value));
+      const { error } = await settle(retry.execute(fn));
+      expectSame(error, value);
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(jest.getTimerCount()).toBe(0);
     });
   });
 });
