@@ -1,0 +1,135 @@
+import { LifecycleMessages } from '../async-lifecycle.messages.js';
+import type { MethodSite } from './decorated-method.interface.js';
+import { InvalidLifecycleDeclarationError } from './invalid-declaration.error.js';
+
+/**
+ * A cleanup as a decorator takes it: the name of a method of the same class (looked up on the
+ * instance at each call, so a later replacement of the method is what runs), or a function.
+ */
+export type CleanupReference = string | ((...args: never[]) => unknown);
+
+/**
+ * `@Decorator() on Class.method`, the prefix of every message about a declaration.
+ *
+ * @example
+ * whereOf('ManagedTask', { className: 'Worker', methodName: 'loop' }); // '@ManagedTask() on Worker.loop'
+ */
+export function whereOf(decorator: string, site: Omit<MethodSite, 'instance'>): string {
+  return LifecycleMessages.where(site.className, site.methodName, decorator);
+}
+
+/**
+ * The error for an option of the wrong kind, naming the declaration, the option and the value.
+ *
+ * @example
+ * throw invalidOption(where, 'suppress', 'yes', 'a boolean');
+ */
+export function invalidOption(
+  where: string,
+  option: string,
+  value: unknown,
+  expected: string,
+): InvalidLifecycleDeclarationError {
+  return new InvalidLifecycleDeclarationError(
+    LifecycleMessages.invalidDecoratorOption(where, option, value, expected),
+  );
+}
+
+/**
+ * Throws for the first key of `options` that is not in `known`.
+ *
+ * @example
+ * checkOptionKeys(where, { retries: 3 }, ['name', 'priority']); // throws: Unknown option retries = 3; …
+ */
+export function checkOptionKeys(where: string, options: object, known: readonly string[]): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (!known.includes(key)) {
+      throw new InvalidLifecycleDeclarationError(
+        LifecycleMessages.unknownDecoratorOption(where, key, value, known),
+      );
+    }
+  }
+}
+
+/**
+ * Runs a shared option check (a core helper that throws `InvalidLifecycleOptionError`) and
+ * rethrows its failure with the declaration's location in front, the original as `cause`.
+ *
+ * @example
+ * const priority = inDeclaration(where, () => checkPriority('priority', value, TaskPriority.NORMAL));
+ */
+export function inDeclaration<T>(where: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw new InvalidLifecycleDeclarationError(
+      LifecycleMessages.declarationProblem(where, (error as Error).message),
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * The name of a task or hook: `value`, or `fallback` (`Class.method`) when absent.
+ *
+ * @example
+ * checkDeclarationName(where, undefined, 'Worker.loop'); // 'Worker.loop'
+ */
+export function checkDeclarationName(where: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value === '') {
+    throw invalidOption(where, 'name', value, 'a non-empty string');
+  }
+  return value;
+}
+
+/**
+ * `dependsOn`: a fresh array of names, empty when absent.
+ *
+ * @example
+ * checkDeclarationDependencies(where, ['db-pool']); // ['db-pool']
+ */
+export function checkDeclarationDependencies(where: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((name) => typeof name !== 'string' || name === '')) {
+    throw invalidOption(where, 'dependsOn', value, 'an array of task or hook names');
+  }
+  return [...(value as string[])];
+}
+
+/**
+ * Whether `name` is a method of the instance.
+ *
+ * @example
+ * isClassMethod(new LockService(), 'unlock'); // true
+ */
+export function isClassMethod(instance: object, name: string): boolean {
+  return typeof (instance as Record<string, unknown>)[name] === 'function';
+}
+
+/**
+ * A `cleanup` option: `undefined` when absent, else a method name of the class (see
+ * {@link isClassMethod}) or a function.
+ *
+ * @example
+ * checkCleanup(where, site, 'unlock'); // 'unlock'
+ * checkCleanup(where, site, 'nope'); // throws: … cleanup "nope" is not a method of LockService
+ */
+export function checkCleanup(
+  where: string,
+  site: MethodSite,
+  value: unknown,
+): CleanupReference | undefined {
+  if (value === undefined || typeof value === 'function') {
+    return value as CleanupReference | undefined;
+  }
+  if (typeof value !== 'string') {
+    throw invalidOption(where, 'cleanup', value, 'a method name or a function');
+  }
+  if (!isClassMethod(site.instance, value)) {
+    throw new InvalidLifecycleDeclarationError(
+      LifecycleMessages.missingCleanupMethod(where, value, site.className),
+    );
+  }
+  return value;
+}

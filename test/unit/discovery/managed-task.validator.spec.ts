@@ -1,0 +1,160 @@
+import { describe, expect, it } from '@jest/globals';
+import { InvalidLifecycleOptionError } from '../../../lib/core/invalid-option.error.js';
+import { TaskPriority } from '../../../lib/core/task-priority.enum.js';
+import { InvalidLifecycleDeclarationError } from '../../../lib/discovery/invalid-declaration.error.js';
+import { validateManagedTask } from '../../../lib/discovery/managed-task.validator.js';
+import { thrownBy } from '../../support/thrown.js';
+
+class Worker {
+  readonly label = 'not a function';
+  loop(): void {}
+  release(): void {}
+}
+
+const site = { instance: new Worker(), className: 'Worker', methodName: 'loop' };
+const defaults = { cleanupTimeoutMs: 1234 };
+const where = '@ManagedTask() on Worker.loop';
+const budget = 'expected a finite number of milliseconds between 0 and 2147483647';
+const priority = 'expected a TaskPriority (0 = CRITICAL … 4 = LOWEST)';
+
+function validate(options: object) {
+  return validateManagedTask(options, site, defaults);
+}
+
+describe('validateManagedTask', () => {
+  it('resolves the defaults: a bootstrap task named Class.method, NORMAL, the module cleanup budget', () => {
+    expect(validate({})).toEqual({
+      where,
+      start: 'bootstrap',
+      name: 'Worker.loop',
+      priority: TaskPriority.NORMAL,
+      dependsOn: [],
+      cleanup: undefined,
+      cleanupTimeoutMs: 1234,
+      onError: undefined,
+    });
+  });
+
+  it('keeps every valid option, dependsOn copied', () => {
+    const onError = (): void => {};
+    const cleanup = (): void => {};
+    const dependsOn = ['db-pool'];
+    const declaration = validate({
+      name: 'poller',
+      start: 'call',
+      priority: TaskPriority.LOWEST,
+      dependsOn,
+      cleanup,
+      cleanupTimeoutMs: 0,
+      onError,
+    });
+    expect(declaration).toEqual({
+      where,
+      start: 'call',
+      name: 'poller',
+      priority: TaskPriority.LOWEST,
+      dependsOn: ['db-pool'],
+      cleanup,
+      cleanupTimeoutMs: 0,
+      onError,
+    });
+    expect(declaration.dependsOn).not.toBe(dependsOn);
+  });
+
+  it('accepts a cleanup given as the name of a method of the class', () => {
+    expect(validate({ cleanup: 'release' }).cleanup).toBe('release');
+  });
+
+  it.each<[string, object, string]>([
+    [
+      'an unknown option',
+      { retries: 3 },
+      'Unknown option retries = 3; known options are: name, priority, dependsOn, cleanup, cleanupTimeoutMs, onError, start',
+    ],
+    [
+      'start not bootstrap or call',
+      { start: 'later' },
+      `Invalid option start = "later": expected 'bootstrap' or 'call'`,
+    ],
+    ['an empty name', { name: '' }, 'Invalid option name = "": expected a non-empty string'],
+    [
+      'a name that is not a string',
+      { name: 7 },
+      'Invalid option name = 7: expected a non-empty string',
+    ],
+    ['priority 9', { priority: 9 }, `Invalid option priority = 9: ${priority}`],
+    ['priority -1', { priority: -1 }, `Invalid option priority = -1: ${priority}`],
+    ['priority 1.5', { priority: 1.5 }, `Invalid option priority = 1.5: ${priority}`],
+    ['priority by name', { priority: 'HIGH' }, `Invalid option priority = "HIGH": ${priority}`],
+    ['priority null', { priority: null }, `Invalid option priority = null: ${priority}`],
+    [
+      'dependsOn a string',
+      { dependsOn: 'db' },
+      'Invalid option dependsOn = "db": expected an array of task or hook names',
+    ],
+    [
+      'dependsOn with an empty name',
+      { dependsOn: ['db', ''] },
+      'Invalid option dependsOn = ["db",""]: expected an array of task or hook names',
+    ],
+    [
+      'dependsOn with a number',
+      { dependsOn: [1] },
+      'Invalid option dependsOn = [1]: expected an array of task or hook names',
+    ],
+    [
+      'cleanupTimeoutMs negative',
+      { cleanupTimeoutMs: -1 },
+      `Invalid option cleanupTimeoutMs = -1: ${budget}`,
+    ],
+    [
+      'cleanupTimeoutMs NaN',
+      { cleanupTimeoutMs: NaN },
+      `Invalid option cleanupTimeoutMs = NaN: ${budget}`,
+    ],
+    [
+      'cleanupTimeoutMs Infinity',
+      { cleanupTimeoutMs: Infinity },
+      `Invalid option cleanupTimeoutMs = Infinity: ${budget}`,
+    ],
+    [
+      'cleanupTimeoutMs past the timer range',
+      { cleanupTimeoutMs: 2 ** 31 },
+      `Invalid option cleanupTimeoutMs = 2147483648: ${budget}`,
+    ],
+    [
+      'cleanupTimeoutMs a string',
+      { cleanupTimeoutMs: '5s' },
+      `Invalid option cleanupTimeoutMs = "5s": ${budget}`,
+    ],
+    [
+      'onError not a function',
+      { onError: 'log' },
+      'Invalid option onError = "log": expected a function',
+    ],
+    [
+      'cleanup not a string or function',
+      { cleanup: 5 },
+      'Invalid option cleanup = 5: expected a method name or a function',
+    ],
+    [
+      'cleanup naming a missing method',
+      { cleanup: 'missing' },
+      'cleanup "missing" is not a method of Worker',
+    ],
+    [
+      'cleanup naming a property that is not a function',
+      { cleanup: 'label' },
+      'cleanup "label" is not a method of Worker',
+    ],
+  ])('refuses %s', (_case, options, problem) => {
+    const error = thrownBy(() => validate(options));
+    expect(error).toBeInstanceOf(InvalidLifecycleDeclarationError);
+    expect((error as Error).message).toBe(`${where}: ${problem}`);
+  });
+
+  it('keeps the shared check’s error as the cause', () => {
+    const error = thrownBy(() => validate({ priority: 9 }));
+    expect((error as Error).cause).toBeInstanceOf(InvalidLifecycleOptionError);
+  });
+});
