@@ -98,13 +98,27 @@ export function checkDeclarationDependencies(where: string, value: unknown): str
 }
 
 /**
- * Whether `name` is a method of the instance.
+ * Whether `name` is a method of the instance's class or of a class it extends — an own function
+ * property counts too — and not `constructor` nor something every object inherits from
+ * `Object.prototype` (`toString`, `hasOwnProperty`, …): those pass a `typeof` check and then fail,
+ * or do nothing useful, on every call.
  *
  * @example
  * isClassMethod(new LockService(), 'unlock'); // true
+ * isClassMethod(new LockService(), 'constructor'); // false
  */
 export function isClassMethod(instance: object, name: string): boolean {
-  return typeof (instance as Record<string, unknown>)[name] === 'function';
+  if (name === 'constructor') return false;
+  for (
+    let holder: object | null = instance;
+    holder !== null && holder !== Object.prototype;
+    holder = Object.getPrototypeOf(holder) as object | null
+  ) {
+    if (Object.prototype.hasOwnProperty.call(holder, name)) {
+      return typeof (instance as Record<string, unknown>)[name] === 'function';
+    }
+  }
+  return false;
 }
 
 /**

@@ -3,10 +3,18 @@ import { validateCancellationSafe } from '../../../lib/discovery/cancellation-sa
 import { InvalidLifecycleDeclarationError } from '../../../lib/discovery/invalid-declaration.error.js';
 import { thrownBy } from '../../support/thrown.js';
 
-class LockService {
+class BaseService {
+  release(): void {}
+}
+
+class LockService extends BaseService {
   readonly label = 'not a function';
+  readonly relock = (): void => {};
   withLock(): void {}
   unlock(): void {}
+  override toString(): string {
+    return 'LockService';
+  }
 }
 
 const site = { instance: new LockService(), className: 'LockService', methodName: 'withLock' };
@@ -37,6 +45,14 @@ describe('validateCancellationSafe', () => {
     );
   });
 
+  it.each([
+    ['a method of a base class', 'release'],
+    ['an own function property', 'relock'],
+    ['a method the class declares over an Object.prototype one', 'toString'],
+  ])('accepts a cleanup naming %s', (_case, cleanup) => {
+    expect(validate(cleanup).cleanup).toBe(cleanup);
+  });
+
   it.each<[string, unknown, object, string]>([
     [
       'an unknown option',
@@ -62,6 +78,20 @@ describe('validateCancellationSafe', () => {
       {},
       'cleanup "nope" is not a method of LockService',
     ],
+    // These pass a typeof check, then fail (or do nothing useful) on every call.
+    [
+      'a cleanup naming the constructor',
+      'constructor',
+      {},
+      'cleanup "constructor" is not a method of LockService',
+    ],
+    [
+      'a cleanup naming an Object.prototype method',
+      'hasOwnProperty',
+      {},
+      'cleanup "hasOwnProperty" is not a method of LockService',
+    ],
+    ['a cleanup naming valueOf', 'valueOf', {}, 'cleanup "valueOf" is not a method of LockService'],
     [
       'a cleanup naming a property that is not a function',
       'label',

@@ -137,6 +137,17 @@ describe('validateManagedTask', () => {
       { cleanup: 5 },
       'Invalid option cleanup = 5: expected a method name or a function',
     ],
+    // These pass a typeof check, then fail (or do nothing useful) on every call.
+    [
+      'cleanup naming the constructor',
+      { cleanup: 'constructor' },
+      'cleanup "constructor" is not a method of Worker',
+    ],
+    [
+      'cleanup naming an Object.prototype method',
+      { cleanup: 'toString' },
+      'cleanup "toString" is not a method of Worker',
+    ],
     [
       'cleanup naming a missing method',
       { cleanup: 'missing' },
