@@ -1,4 +1,5 @@
 import { LifecycleMessages } from '../async-lifecycle.messages.js';
+import { checkTaskName, checkTaskNames } from '../core/name-check.js';
 import type { MethodSite } from './decorated-method.interface.js';
 import { InvalidLifecycleDeclarationError } from './invalid-declaration.error.js';
 
@@ -70,31 +71,26 @@ export function inDeclaration<T>(where: string, check: () => T): T {
 }
 
 /**
- * The name of a task or hook: `value`, or `fallback` (`Class.method`) when absent.
+ * The name of a task or hook: `value`, or `fallback` (`Class.method`) when absent. Refuses what
+ * `checkTaskName` refuses — an empty or over-long name, control characters — so that it fails at
+ * bootstrap, with the location, rather than when the task or hook is created.
  *
  * @example
  * checkDeclarationName(where, undefined, 'Worker.loop'); // 'Worker.loop'
+ * checkDeclarationName(where, 'evil\nINFO', 'Worker.loop'); // throws: … Invalid option name = "evil\nINFO": …
  */
 export function checkDeclarationName(where: string, value: unknown, fallback: string): string {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string' || value === '') {
-    throw invalidOption(where, 'name', value, 'a non-empty string');
-  }
-  return value;
+  return inDeclaration(where, () => checkTaskName('name', value === undefined ? fallback : value));
 }
 
 /**
- * `dependsOn`: a fresh array of names, empty when absent.
+ * `dependsOn`: a fresh array of valid names (any iterable is read once), empty when absent.
  *
  * @example
  * checkDeclarationDependencies(where, ['db-pool']); // ['db-pool']
  */
 export function checkDeclarationDependencies(where: string, value: unknown): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || value.some((name) => typeof name !== 'string' || name === '')) {
-    throw invalidOption(where, 'dependsOn', value, 'an array of task or hook names');
-  }
-  return [...(value as string[])];
+  return inDeclaration(where, () => checkTaskNames('dependsOn', value));
 }
 
 /**

@@ -16,6 +16,7 @@ const defaults = { cleanupTimeoutMs: 1234 };
 const where = '@ManagedTask() on Worker.loop';
 const budget = 'expected a finite number of milliseconds between 0 and 2147483647';
 const priority = 'expected a TaskPriority (0 = CRITICAL … 4 = LOWEST)';
+const aName = 'expected a non-empty string of at most 200 characters, without control characters';
 
 function validate(options: object) {
   return validateManagedTask(options, site, defaults);
@@ -61,6 +62,19 @@ describe('validateManagedTask', () => {
     expect(declaration.dependsOn).not.toBe(dependsOn);
   });
 
+  it('accepts dependsOn as any iterable of names', () => {
+    expect(validate({ dependsOn: new Set(['db', 'cache']) }).dependsOn).toEqual(['db', 'cache']);
+  });
+
+  it('refuses a default name the coordinator would refuse, naming the method', () => {
+    const long = { ...site, methodName: 'm'.repeat(200) };
+    const error = thrownBy(() => validateManagedTask({}, long, defaults));
+    expect(error).toBeInstanceOf(InvalidLifecycleDeclarationError);
+    expect((error as Error).message).toBe(
+      `@ManagedTask() on Worker.${'m'.repeat(200)}: Invalid option name = "Worker.${'m'.repeat(71)}…: ${aName}`,
+    );
+  });
+
   it('accepts a cleanup given as the name of a method of the class', () => {
     expect(validate({ cleanup: 'release' }).cleanup).toBe('release');
   });
@@ -76,11 +90,23 @@ describe('validateManagedTask', () => {
       { start: 'later' },
       `Invalid option start = "later": expected 'bootstrap' or 'call'`,
     ],
-    ['an empty name', { name: '' }, 'Invalid option name = "": expected a non-empty string'],
+    ['an empty name', { name: '' }, `Invalid option name = "": ${aName}`],
+    ['a name that is not a string', { name: 7 }, `Invalid option name = 7: ${aName}`],
+    // A newline or an escape sequence in a name would forge log lines.
     [
-      'a name that is not a string',
-      { name: 7 },
-      'Invalid option name = 7: expected a non-empty string',
+      'a name with a newline',
+      { name: 'poll\nINFO forged' },
+      `Invalid option name = "poll\\nINFO forged": ${aName}`,
+    ],
+    [
+      'a name with an ANSI escape',
+      { name: '\u001b[31mpoll' },
+      `Invalid option name = "\\u001b[31mpoll": ${aName}`,
+    ],
+    [
+      'a name over 200 characters',
+      { name: 'x'.repeat(201) },
+      `Invalid option name = "${'x'.repeat(78)}…: ${aName}`,
     ],
     ['priority 9', { priority: 9 }, `Invalid option priority = 9: ${priority}`],
     ['priority -1', { priority: -1 }, `Invalid option priority = -1: ${priority}`],
@@ -90,17 +116,23 @@ describe('validateManagedTask', () => {
     [
       'dependsOn a string',
       { dependsOn: 'db' },
-      'Invalid option dependsOn = "db": expected an array of task or hook names',
+      'Invalid option dependsOn = "db": expected an array (or iterable) of names',
+    ],
+    [
+      'dependsOn a number',
+      { dependsOn: 5 },
+      'Invalid option dependsOn = 5: expected an array (or iterable) of names',
     ],
     [
       'dependsOn with an empty name',
       { dependsOn: ['db', ''] },
-      'Invalid option dependsOn = ["db",""]: expected an array of task or hook names',
+      `Invalid option dependsOn[1] = "": ${aName}`,
     ],
+    ['dependsOn with a number', { dependsOn: [1] }, `Invalid option dependsOn[0] = 1: ${aName}`],
     [
-      'dependsOn with a number',
-      { dependsOn: [1] },
-      'Invalid option dependsOn = [1]: expected an array of task or hook names',
+      'dependsOn with a newline',
+      { dependsOn: ['db\n'] },
+      `Invalid option dependsOn[0] = "db\\n": ${aName}`,
     ],
     [
       'cleanupTimeoutMs negative',

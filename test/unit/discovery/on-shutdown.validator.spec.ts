@@ -13,6 +13,7 @@ const defaults = { cleanupTimeoutMs: 1234 };
 const where = '@OnShutdown() on Pool.close';
 const budget = 'expected a finite number of milliseconds between 0 and 2147483647';
 const priority = 'expected a TaskPriority (0 = CRITICAL … 4 = LOWEST)';
+const aName = 'expected a non-empty string of at most 200 characters, without control characters';
 
 function validate(options: object) {
   return validateOnShutdown(options, site, defaults);
@@ -52,11 +53,29 @@ describe('validateOnShutdown', () => {
       { after: 'db' },
       'Unknown option after = "db"; known options are: priority, dependsOn, name, timeoutMs',
     ],
-    ['an empty name', { name: '' }, 'Invalid option name = "": expected a non-empty string'],
+    ['an empty name', { name: '' }, `Invalid option name = "": ${aName}`],
+    ['a name that is not a string', { name: false }, `Invalid option name = false: ${aName}`],
+    ['a null name', { name: null }, `Invalid option name = null: ${aName}`],
+    // A newline or an escape sequence in a name would forge log lines.
     [
-      'a name that is not a string',
-      { name: false },
-      'Invalid option name = false: expected a non-empty string',
+      'a name with a newline',
+      { name: 'db\nINFO forged' },
+      `Invalid option name = "db\\nINFO forged": ${aName}`,
+    ],
+    [
+      'a name with an ANSI escape',
+      { name: 'db\u001b[2K' },
+      `Invalid option name = "db\\u001b[2K": ${aName}`,
+    ],
+    [
+      'a name with a line separator',
+      { name: 'db\u2028' },
+      `Invalid option name = "db\\u2028": ${aName}`,
+    ],
+    [
+      'a name over 200 characters',
+      { name: 'x'.repeat(201) },
+      `Invalid option name = "${'x'.repeat(78)}…: ${aName}`,
     ],
     ['priority 9', { priority: 9 }, `Invalid option priority = 9: ${priority}`],
     ['priority by name', { priority: 'LOW' }, `Invalid option priority = "LOW": ${priority}`],
@@ -71,12 +90,17 @@ describe('validateOnShutdown', () => {
     [
       'dependsOn a string',
       { dependsOn: 'metrics' },
-      'Invalid option dependsOn = "metrics": expected an array of task or hook names',
+      'Invalid option dependsOn = "metrics": expected an array (or iterable) of names',
     ],
     [
       'dependsOn with an empty name',
       { dependsOn: [''] },
-      'Invalid option dependsOn = [""]: expected an array of task or hook names',
+      `Invalid option dependsOn[0] = "": ${aName}`,
+    ],
+    [
+      'dependsOn with an ANSI escape',
+      { dependsOn: ['ok', '\u001b[0m'] },
+      `Invalid option dependsOn[1] = "\\u001b[0m": ${aName}`,
     ],
   ])('refuses %s', (_case, options, problem) => {
     const error = thrownBy(() => validate(options));
