@@ -9,6 +9,11 @@ import { InvalidLifecycleDeclarationError } from './invalid-declaration.error.js
  */
 export type CleanupReference = string | ((...args: never[]) => unknown);
 
+// The coordinator names unnamed tasks `task#<seq>` and refuses explicit names of that form.
+// Copied rather than imported: the registry that owns it is a core internal
+// (declaration-checks.spec.ts pins the copy to the coordinator's behaviour).
+const GENERATED_NAME = /^task#\d+$/;
+
 /**
  * `@Decorator() on Class.method`, the prefix of every message about a declaration.
  *
@@ -81,6 +86,32 @@ export function inDeclaration<T>(where: string, check: () => T): T {
  */
 export function checkDeclarationName(where: string, value: unknown, fallback: string): string {
   return inDeclaration(where, () => checkTaskName('name', value === undefined ? fallback : value));
+}
+
+/**
+ * Refuses a name of the form the coordinator generates for unnamed tasks, `task#<number>`: it
+ * refuses such a name when the task or hook is created.
+ *
+ * @example
+ * checkNotReserved(where, 'task#3'); // throws: … the name "task#3" has the form task#<number>, …
+ */
+export function checkNotReserved(where: string, name: string): void {
+  if (GENERATED_NAME.test(name)) {
+    throw new InvalidLifecycleDeclarationError(
+      LifecycleMessages.reservedDeclarationName(where, name),
+    );
+  }
+}
+
+/**
+ * Whether the calls of a `start: 'call'` task with this name (`<name>#<n>`) would have the
+ * reserved form `task#<number>` — the coordinator would refuse every one of them.
+ *
+ * @example
+ * hasReservedCallNames('task'); // true: its calls would be task#1, task#2, …
+ */
+export function hasReservedCallNames(name: string): boolean {
+  return GENERATED_NAME.test(`${name}#1`);
 }
 
 /**

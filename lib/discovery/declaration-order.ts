@@ -22,11 +22,15 @@ export interface RegistrationPlan<T extends OrderedDeclaration> {
   readonly atBootstrap: readonly T[];
 }
 
+// `<prefix>#<n>`: the name of the n-th call of a `start: 'call'` task named `<prefix>`.
+const CALL_NAME = /^(.*)#\d+$/;
+
 /**
  * Orders every declaration of the application before anything is registered. Pure: it throws an
  * `InvalidLifecycleDeclarationError` naming the declarations involved for a name used twice
- * (among declarations, or with something `isRegistered` already knows), a dependency on a
- * `start: 'call'` task, an unknown dependency or a cycle.
+ * (among declarations, or with something `isRegistered` already knows), a name that a call of a
+ * `start: 'call'` task will take, a dependency on a `start: 'call'` task, an unknown dependency
+ * or a cycle.
  *
  * @example
  * planRegistration(
@@ -40,9 +44,20 @@ export function planRegistration<T extends OrderedDeclaration>(
   declarations: readonly T[],
   isRegistered: (name: string) => boolean,
 ): RegistrationPlan<T> {
-  const callNames = new Set(declarations.filter((d) => d.kind === 'call-task').map((d) => d.name));
+  const calls = new Map<string, T>();
   for (const declaration of declarations) {
-    const call = declaration.dependsOn.find((name) => callNames.has(name));
+    if (declaration.kind === 'call-task') calls.set(declaration.name, declaration);
+  }
+  for (const declaration of declarations) {
+    // While a task or hook holds that name, the call that takes it would be refused.
+    const prefix = declaration.kind === 'call-task' ? null : CALL_NAME.exec(declaration.name);
+    const owner = prefix === null ? undefined : calls.get(prefix[1]);
+    if (owner !== undefined) {
+      throw new InvalidLifecycleDeclarationError(
+        LifecycleMessages.callNameTaken(declaration.where, declaration.name, owner.where),
+      );
+    }
+    const call = declaration.dependsOn.find((name) => calls.has(name));
     if (call !== undefined) {
       throw new InvalidLifecycleDeclarationError(
         LifecycleMessages.dependencyOnCallTask(declaration.where, call),

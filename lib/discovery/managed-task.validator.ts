@@ -1,4 +1,6 @@
+import { LifecycleMessages } from '../async-lifecycle.messages.js';
 import { checkDuration, checkPriority } from '../core/lifecycle-options.validator.js';
+import { MAX_NAME_LENGTH } from '../core/name-check.js';
 import { TaskPriority } from '../core/task-priority.enum.js';
 import type { TaskStart } from '../decorators/managed-task.decorator.js';
 import type { MethodSite } from './decorated-method.interface.js';
@@ -6,12 +8,15 @@ import {
   checkCleanup,
   checkDeclarationDependencies,
   checkDeclarationName,
+  checkNotReserved,
   checkOptionKeys,
+  hasReservedCallNames,
   inDeclaration,
   invalidOption,
   whereOf,
   type CleanupReference,
 } from './declaration-checks.js';
+import { InvalidLifecycleDeclarationError } from './invalid-declaration.error.js';
 
 const KNOWN_KEYS = [
   'name',
@@ -22,6 +27,12 @@ const KNOWN_KEYS = [
   'onError',
   'start',
 ] as const;
+
+/**
+ * Longest name of a `start: 'call'` task: its calls are named `<name>#<n>`, and the longest
+ * `#<n>` (n up to Number.MAX_SAFE_INTEGER) must still fit in a task name.
+ */
+const MAX_CALL_TASK_NAME_LENGTH = MAX_NAME_LENGTH - `#${Number.MAX_SAFE_INTEGER}`.length;
 
 /**
  * A `@ManagedTask` whose options were checked and completed with their defaults.
@@ -67,6 +78,20 @@ export function validateManagedTask(
     throw invalidOption(where, 'start', start, `'bootstrap' or 'call'`);
   }
   const name = checkDeclarationName(where, o.name, `${site.className}.${site.methodName}`);
+  // Refused here, at bootstrap, what the coordinator would refuse at the bootstrap task's
+  // creation — or at every call of a start: 'call' task.
+  if (start === 'bootstrap') {
+    checkNotReserved(where, name);
+  } else if (hasReservedCallNames(name)) {
+    throw new InvalidLifecycleDeclarationError(LifecycleMessages.reservedCallName(where));
+  } else if (name.length > MAX_CALL_TASK_NAME_LENGTH) {
+    throw invalidOption(
+      where,
+      'name',
+      name,
+      `at most ${MAX_CALL_TASK_NAME_LENGTH} characters for a start: 'call' task, whose calls are named <name>#<n>`,
+    );
+  }
   const priority = inDeclaration(where, () =>
     checkPriority('priority', o.priority, TaskPriority.NORMAL),
   );

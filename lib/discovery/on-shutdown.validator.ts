@@ -4,6 +4,7 @@ import type { MethodSite } from './decorated-method.interface.js';
 import {
   checkDeclarationDependencies,
   checkDeclarationName,
+  checkNotReserved,
   checkOptionKeys,
   inDeclaration,
   whereOf,
@@ -47,6 +48,7 @@ export function validateOnShutdown(
   checkOptionKeys(where, options, KNOWN_KEYS);
   const o = options as Record<(typeof KNOWN_KEYS)[number], unknown>;
   const name = checkDeclarationName(where, o.name, `${site.className}.${site.methodName}`);
+  checkNotReserved(where, name);
   const priority = inDeclaration(where, () =>
     checkPriority('priority', o.priority, TaskPriority.NORMAL),
   );

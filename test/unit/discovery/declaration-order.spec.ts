@@ -96,6 +96,22 @@ describe('planRegistration', () => {
       'The name "sync" is used twice: by @ManagedTask() on Jobs.run and by @ManagedTask() on Jobs.loop; names of tasks and hooks must be unique',
     ],
     [
+      "a task named like a call of a start: 'call' task",
+      [
+        call('Jobs.process', [], '@ManagedTask() on Jobs.process'),
+        task('Jobs.process#1', [], '@ManagedTask() on Jobs.first'),
+      ],
+      '@ManagedTask() on Jobs.first: the name "Jobs.process#1" is the name of a call of @ManagedTask() on Jobs.process; choose another name',
+    ],
+    [
+      "a hook named like a call of a start: 'call' task",
+      [
+        hook('sync#12', [], '@OnShutdown() on Sync.close'),
+        call('sync', [], '@ManagedTask() on Sync.run'),
+      ],
+      '@OnShutdown() on Sync.close: the name "sync#12" is the name of a call of @ManagedTask() on Sync.run; choose another name',
+    ],
+    [
       "a dependency on a start: 'call' task",
       [
         call('Jobs.process'),

@@ -62,6 +62,18 @@ describe('validateManagedTask', () => {
     expect(declaration.dependsOn).not.toBe(dependsOn);
   });
 
+  it.each<[string, object]>([
+    ["'task' for a bootstrap task", { name: 'task' }],
+    [
+      "the generated form for a start: 'call' task, whose calls are task#7#<n>",
+      { name: 'task#7', start: 'call' },
+    ],
+    ["183 characters for a start: 'call' task", { name: 'x'.repeat(183), start: 'call' }],
+    ['200 characters for a bootstrap task', { name: 'x'.repeat(200) }],
+  ])('accepts the name %s', (_case, options) => {
+    expect(validate(options).name).toBe((options as { name: string }).name);
+  });
+
   it('accepts dependsOn as any iterable of names', () => {
     expect(validate({ dependsOn: new Set(['db', 'cache']) }).dependsOn).toEqual(['db', 'cache']);
   });
@@ -113,6 +125,22 @@ describe('validateManagedTask', () => {
     ['priority 1.5', { priority: 1.5 }, `Invalid option priority = 1.5: ${priority}`],
     ['priority by name', { priority: 'HIGH' }, `Invalid option priority = "HIGH": ${priority}`],
     ['priority null', { priority: null }, `Invalid option priority = null: ${priority}`],
+    // The coordinator refuses explicit names of the form it generates, task#<number>.
+    [
+      'a name of the generated form',
+      { name: 'task#7' },
+      'the name "task#7" has the form task#<number>, reserved for generated task names; choose another name',
+    ],
+    [
+      "the name 'task' for a start: 'call' task",
+      { name: 'task', start: 'call' },
+      'the name "task" would name its calls "task#<n>", the form reserved for generated task names; choose another name',
+    ],
+    [
+      "a start: 'call' name too long for its calls' names",
+      { name: 'x'.repeat(184), start: 'call' },
+      `Invalid option name = "${'x'.repeat(78)}…: expected at most 183 characters for a start: 'call' task, whose calls are named <name>#<n>`,
+    ],
     [
       'dependsOn a string',
       { dependsOn: 'db' },

@@ -88,6 +88,11 @@ describe('validateOnShutdown', () => {
       `Invalid option timeoutMs = 2147483648: ${budget}`,
     ],
     [
+      'a name of the generated form',
+      { name: 'task#1' },
+      'the name "task#1" has the form task#<number>, reserved for generated task names; choose another name',
+    ],
+    [
       'dependsOn a string',
       { dependsOn: 'metrics' },
       'Invalid option dependsOn = "metrics": expected an array (or iterable) of names',
