@@ -102,6 +102,7 @@ export class LifecycleRegistrar implements OnApplicationBootstrap {
     this.atBootstrap = plan.atBootstrap;
   }
 
+  /** Starts the bootstrap tasks, then registers the hooks that depend on them. */
   onApplicationBootstrap(): void {
     const waiting = this.atBootstrap;
     this.atBootstrap = [];
