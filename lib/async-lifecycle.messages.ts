@@ -19,6 +19,12 @@ export const LifecycleMessages = {
   dependencyOnCallTask: (where: string, dependency: string) =>
     `${where}: cannot depend on "${dependency}": it names a start: 'call' method, whose calls come and go`,
   declarationProblem: (where: string, problem: string) => `${where}: ${problem}`,
+  reservedDeclarationName: (where: string, name: string) =>
+    `${where}: the name "${name}" has the form task#<number>, reserved for generated task names; choose another name`,
+  reservedCallName: (where: string) =>
+    `${where}: the name "task" would name its calls "task#<n>", the form reserved for generated task names; choose another name`,
+  callNameTaken: (where: string, name: string, callSite: string) =>
+    `${where}: the name "${name}" is the name of a call of ${callSite}; choose another name`,
   nonStaticProvider: (provider: string, method: string, decorator: string) =>
     `@${decorator}() on ${provider}.${method} is ignored: ${provider} is request-scoped or transient ` +
     '(one instance per request or per consumer); move it to a singleton provider',

@@ -7,6 +7,7 @@ import {
 import { LifecycleCoordinator } from './core/lifecycle-coordinator.js';
 import { LifecycleMetadataAccessor } from './discovery/lifecycle-metadata.accessor.js';
 import { LifecycleExplorer } from './discovery/lifecycle.explorer.js';
+import { LifecycleRegistrar } from './discovery/lifecycle.registrar.js';
 import { LifecycleHealthIndicator } from './health/lifecycle.health.js';
 import { lifecycleCoordinatorProvider } from './nest/lifecycle-coordinator.provider.js';
 import { lifecycleLoggerProvider } from './nest/lifecycle-logger.provider.js';
@@ -34,6 +35,7 @@ import { LifecycleShutdownHooks } from './nest/lifecycle-shutdown.hooks.js';
     lifecycleCoordinatorProvider,
     LifecycleMetadataAccessor,
     LifecycleExplorer,
+    LifecycleRegistrar,
     LifecycleShutdownHooks,
     LifecycleHealthIndicator,
   ],

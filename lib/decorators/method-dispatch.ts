@@ -5,6 +5,7 @@ export type BoundCall = (
   args: unknown[],
 ) => unknown;
 
+/** Which decorator installed a dispatching layer: `@ManagedTask({ start: 'call' })` or `@CancellationSafe`. */
 export type DispatchKind = 'managed-task' | 'cancellation-safe';
 
 const BINDINGS = Symbol('async-lifecycle:bindings');
@@ -53,6 +54,7 @@ export function installDispatch(
   return dispatching;
 }
 
+/** Whether `fn` is a dispatching layer installed by a decorator. */
 export function isDispatching(fn: unknown): fn is DispatchingMethod {
   return typeof fn === 'function' && BINDINGS in fn;
 }
@@ -64,6 +66,7 @@ export function dispatchLayers(method: unknown): DispatchingMethod[] {
   return layers;
 }
 
+/** The decorator that installed `layer`. */
 export function layerKind(layer: DispatchingMethod): DispatchKind {
   return layer[KIND];
 }
