@@ -74,7 +74,8 @@ export class LifecycleShutdownHooks
       )
       .map((wrapper) => wrapper.instance as unknown);
     gateModuleDestroy(instances, this.coordinator, new Set<unknown>([this]));
-    const adapter = this.adapterHost?.httpAdapter as ClosableAdapter | undefined;
+    // NestFactory.createApplicationContext sets it to null (a testing module leaves it undefined).
+    const adapter = (this.adapterHost?.httpAdapter ?? undefined) as ClosableAdapter | undefined;
     const drain = resolveHttpDrainOptions(this.options.http);
     const server = adapter?.getHttpServer?.();
     if (drain !== undefined && server instanceof HttpServer && adapter !== undefined) {
