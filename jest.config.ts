@@ -20,6 +20,11 @@ const config: Config = {
       displayName: 'process',
       testMatch: ['<rootDir>/test/process/**/*.process-spec.ts'],
     },
+    {
+      ...shared,
+      displayName: 'package',
+      testMatch: ['<rootDir>/test/package/**/*.package-spec.ts'],
+    },
   ],
 };
 
