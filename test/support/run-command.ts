@@ -35,12 +35,8 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return { ...env, ...extra };
 }
 
-/** The command line and its output, for an error or an assertion message. */
-export function describeRun(
-  command: string,
-  args: readonly string[],
-  result: CommandResult,
-): string {
+/** The command line and its output, for an error message. */
+function describeRun(command: string, args: readonly string[], result: CommandResult): string {
   const status = result.signal === null ? `exit ${result.code}` : `signal ${result.signal}`;
   return `${[command, ...args].join(' ')} (${status})\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
 }
