@@ -3,7 +3,9 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', '.build/', 'coverage/', 'node_modules/', '.tmp/'] },
+  {
+    ignores: ['dist/', '.build/', 'coverage/', 'node_modules/', '.tmp/', 'test/package/consumers/'],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -11,10 +11,23 @@ const shared = {
   setupFilesAfterEnv: ['<rootDir>/test/setup/no-leaks.setup.ts'],
 } satisfies ProjectConfig;
 
+// `npm run test:nest11` sets this to a Nest 11 node_modules: the e2e suite, and lib/ under it,
+// then load every @nestjs/* package from there instead of the project's Nest 12.
+const nestModules = process.env.NEST_MODULES_DIR;
+const e2eModuleNameMapper =
+  nestModules === undefined
+    ? shared.moduleNameMapper
+    : { ...shared.moduleNameMapper, '^@nestjs/(.*)$': `${nestModules}/@nestjs/$1` };
+
 const config: Config = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.spec.ts'] },
-    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      moduleNameMapper: e2eModuleNameMapper,
+    },
     {
       ...shared,
       // Real brokers (Redis, NATS, RabbitMQ) started by the tests on free loopback ports.
@@ -25,6 +38,11 @@ const config: Config = {
       ...shared,
       displayName: 'process',
       testMatch: ['<rootDir>/test/process/**/*.process-spec.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'package',
+      testMatch: ['<rootDir>/test/package/**/*.package-spec.ts'],
     },
   ],
 };

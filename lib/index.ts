@@ -77,6 +77,9 @@ export type {
   TaskOptions,
   TaskSnapshot,
 } from './core/task.interface.js';
+// What `createTask()` returns, exported under its own name so that a consumer's declaration emit
+// can name it (TS2742 / TS2883); the `ManagedTask` interface above extends it.
+export type { ManagedTask as ManagedTaskHandle } from './core/task.interface.js';
 export type {
   CallbackOutcome,
   DrainReport,
