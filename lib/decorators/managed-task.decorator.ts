@@ -32,8 +32,9 @@ export interface ManagedTaskOptions extends Omit<TaskOptions, 'cleanup' | 'depen
 /**
  * Makes a provider method a managed task. With `start: 'bootstrap'` (default) it is started once
  * at application bootstrap and receives the `TaskContext` (stop when `ctx.signal` aborts); with
- * `start: 'call'` every call is a task (cron ticks, queue processors, event handlers), shutdown
- * waits for the calls in flight, and calls after shutdown began reject with
+ * `start: 'call'` every call is a task in stop mode `drain` (cron ticks, queue processors, event
+ * handlers): shutdown waits for the calls in flight to finish on their own, calls made by work
+ * still in flight join the shutdown, and other calls after shutdown began reject with
  * `ShutdownInProgressError`. Names default to `ClassName.method`. Validated at bootstrap.
  *
  * @example

@@ -78,7 +78,7 @@ export function bindCallTask(
   const layer = layerOf(method, 'managed-task');
   if (layer === undefined) return;
   const isAsync = isAsyncFunction(rootMethod(layer));
-  const { name, priority, cleanupTimeoutMs, dependsOn } = declaration;
+  const { name, priority, cleanupTimeoutMs, dependsOn, stop } = declaration;
   const cleanup =
     declaration.cleanup === undefined ? undefined : cleanupOf(instance, declaration.cleanup);
   // The caller receives the failure: logging it too would report it twice.
@@ -112,6 +112,7 @@ export function bindCallTask(
           onError,
           name: `${name}#${++calls}`,
           dependsOn: liveDependencies(dependsOn, isRegistered),
+          stop,
         },
       );
     } catch (error) {

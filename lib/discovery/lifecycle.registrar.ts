@@ -133,6 +133,7 @@ export class LifecycleRegistrar implements OnApplicationBootstrap {
       cleanupTimeoutMs: task.cleanupTimeoutMs,
       onError: task.onError?.bind(instance),
       dependsOn: liveDependencies(task.dependsOn, this.isRegistered),
+      stop: task.stop,
     });
   }
 }

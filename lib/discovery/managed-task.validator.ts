@@ -2,6 +2,7 @@ import { LifecycleMessages } from '../async-lifecycle.messages.js';
 import { checkDuration, checkPriority } from '../core/lifecycle-options.validator.js';
 import { MAX_NAME_LENGTH } from '../core/name-check.js';
 import { TaskPriority } from '../core/task-priority.enum.js';
+import type { StopMode } from '../core/task.interface.js';
 import type { TaskStart } from '../decorators/managed-task.decorator.js';
 import type { MethodSite } from './decorated-method.interface.js';
 import {
@@ -26,6 +27,7 @@ const KNOWN_KEYS = [
   'cleanupTimeoutMs',
   'onError',
   'start',
+  'stop',
 ] as const;
 
 /**
@@ -53,6 +55,8 @@ export interface ManagedTaskDeclaration {
   readonly cleanup?: CleanupReference;
   readonly cleanupTimeoutMs: number;
   readonly onError?: (error: unknown) => unknown;
+  /** How its wave stops it: `abort` for a bootstrap task, `drain` for calls, unless given. */
+  readonly stop: StopMode;
 }
 
 /**
@@ -103,6 +107,11 @@ export function validateManagedTask(
     throw invalidOption(where, 'onError', o.onError, 'a function');
   }
   const cleanup = checkCleanup(where, site, o.cleanup);
+  // A bootstrap task is a loop told to stop; a call is a unit of work its caller awaits.
+  const stop = o.stop ?? (start === 'call' ? 'drain' : 'abort');
+  if (stop !== 'abort' && stop !== 'drain') {
+    throw invalidOption(where, 'stop', stop, `'abort' or 'drain'`);
+  }
   return {
     where,
     start,
@@ -112,5 +121,6 @@ export function validateManagedTask(
     cleanup,
     cleanupTimeoutMs,
     onError: o.onError as ((error: unknown) => unknown) | undefined,
+    stop,
   };
 }

@@ -253,10 +253,11 @@ describe("start: 'call'", () => {
       'end 2 in Jobs.process#2',
       'cleanup',
     ]);
+    // Calls drain: the wave waits for them, their signal untouched, so they complete.
     const report = coordinator.getReport();
     expect(report?.tasks.map((t) => [t.name, t.state])).toEqual([
-      ['Jobs.process#1', TaskState.CANCELLED],
-      ['Jobs.process#2', TaskState.CANCELLED],
+      ['Jobs.process#1', TaskState.COMPLETED],
+      ['Jobs.process#2', TaskState.COMPLETED],
     ]);
   });
 
@@ -266,8 +267,8 @@ describe("start: 'call'", () => {
     expect(() => jobs.double(-1)).toThrow(RangeError);
   });
 
-  it('runs a @CancellationSafe method inside the call task: its cleanup runs when the call is cancelled', async () => {
-    const { app, jobs } = await start();
+  it('runs a @CancellationSafe method inside the call task: its cleanup runs when the call is cancelled at FORCEFUL', async () => {
+    const { app, jobs, coordinator } = await start();
     const seen: string[] = [];
     const call = jobs.locked(seen);
     const settled = call.then(
@@ -277,6 +278,12 @@ describe("start: 'call'", () => {
     await app.close();
     expect(await settled).toBe('CancelledError');
     expect(seen).toEqual(['Jobs.locked#1', 'unlocked']);
+    // A call drains through GRACEFUL; its signal aborts when FORCEFUL starts.
+    expect(coordinator.getReport()?.tasks[0]).toMatchObject({
+      name: 'Jobs.locked#1',
+      state: TaskState.CANCELLED,
+      endedIn: 'forceful',
+    });
   });
 
   it('calls on an instance that was never bound run as plain methods', () => {

@@ -33,7 +33,17 @@ describe('validateManagedTask', () => {
       cleanup: undefined,
       cleanupTimeoutMs: 1234,
       onError: undefined,
+      stop: 'abort',
     });
+  });
+
+  it.each([
+    [{}, 'abort'],
+    [{ start: 'call' }, 'drain'],
+    [{ start: 'call', stop: 'abort' }, 'abort'],
+    [{ stop: 'drain' }, 'drain'],
+  ])('stops %j in mode %s: a bootstrap loop aborts, a call drains', (options, stop) => {
+    expect(validate(options).stop).toBe(stop);
   });
 
   it('keeps every valid option, dependsOn copied', () => {
@@ -58,6 +68,7 @@ describe('validateManagedTask', () => {
       cleanup,
       cleanupTimeoutMs: 0,
       onError,
+      stop: 'drain',
     });
     expect(declaration.dependsOn).not.toBe(dependsOn);
   });
@@ -95,12 +106,17 @@ describe('validateManagedTask', () => {
     [
       'an unknown option',
       { retries: 3 },
-      'Unknown option retries = 3; known options are: name, priority, dependsOn, cleanup, cleanupTimeoutMs, onError, start',
+      'Unknown option retries = 3; known options are: name, priority, dependsOn, cleanup, cleanupTimeoutMs, onError, start, stop',
     ],
     [
       'start not bootstrap or call',
       { start: 'later' },
       `Invalid option start = "later": expected 'bootstrap' or 'call'`,
+    ],
+    [
+      'stop not abort or drain',
+      { stop: 'now' },
+      `Invalid option stop = "now": expected 'abort' or 'drain'`,
     ],
     ['an empty name', { name: '' }, `Invalid option name = "": ${aName}`],
     ['a name that is not a string', { name: 7 }, `Invalid option name = 7: ${aName}`],
