@@ -29,6 +29,11 @@ const THREW = 2;
 
 function noop(): void {}
 
+function outcomeOf(error: unknown): Outcome {
+  if (error instanceof ShutdownInProgressError) return 'refused';
+  return isCancellation(error) ? 'cancelled' : 'failed';
+}
+
 /**
  * Cron jobs, intervals and timeouts of `@nestjs/schedule` (DESIGN §4 "Intakes"): at the first
  * instant of shutdown every schedule in `SchedulerRegistry` is stopped — those added later
@@ -101,9 +106,17 @@ export class ScheduleIntake implements Intake {
   runTick(job: ScheduledJob, call: () => unknown): unknown {
     if (job.managed) {
       // `@ManagedTask({ start: 'call' })` underneath makes this run its task: counted here, so
-      // that a tick is one task, with that decorator's name, priority and dependencies.
+      // that a tick is one task, with that decorator's name, priority and dependencies. Counted
+      // once its promise settles, a few microtasks after its task ended.
       const value = call();
-      if (isThenable(value)) this.#follow(value);
+      if (isThenable(value)) {
+        const duringShutdown = this.#started();
+        // Both handlers: the caller has its own view of the outcome; this chain never rejects.
+        Promise.resolve(value).then(
+          () => this.#ended('drained', duringShutdown),
+          (error: unknown) => this.#ended(outcomeOf(error), duringShutdown),
+        );
+      }
       return value;
     }
     let ended = PENDING as number;
@@ -112,18 +125,23 @@ export class ScheduleIntake implements Intake {
     try {
       task = this.#handle?.admit(
         () => {
+          // Counted inside the task, so that the count changes before the task ends: a report
+          // built at the moment the last task ends has it.
+          const duringShutdown = this.#started();
+          let value: unknown;
           try {
-            const value = call();
-            if (!isThenable(value)) {
-              ended = RETURNED;
-              result = value;
-            }
-            return value;
+            value = call();
           } catch (error) {
             ended = THREW;
             result = error;
+            this.#ended(outcomeOf(error), duringShutdown);
             throw error;
           }
+          if (isThenable(value)) return this.#counted(value, duringShutdown);
+          ended = RETURNED;
+          result = value;
+          this.#ended('drained', duringShutdown);
+          return value;
         },
         // The caller — the scheduler, which logs a failed tick — receives the failure: logging
         // it here too would report it twice.
@@ -138,37 +156,37 @@ export class ScheduleIntake implements Intake {
       if (this.#stopping) this.#counters.untracked++;
       return call();
     }
-    this.#follow(task);
     if (ended === THREW) throw result;
     if (ended === RETURNED) return result;
     return Promise.resolve(task);
   }
 
-  /** Counts a run until it settles; its outcome counts if the shutdown began before it ended. */
-  #follow(run: PromiseLike<unknown>): void {
+  /** A run begins: in flight until it settles. Whether the shutdown had begun. */
+  #started(): boolean {
     this.#inFlight++;
     if (this.#stopping) this.#counters.admitted++;
-    const admittedDuringShutdown = this.#stopping;
-    // Both handlers: the caller keeps its own view of the outcome; this chain never rejects.
-    Promise.resolve(run).then(
-      () => this.#ended('drained', admittedDuringShutdown),
-      (error: unknown) =>
-        this.#ended(
-          error instanceof ShutdownInProgressError
-            ? 'refused'
-            : isCancellation(error)
-              ? 'cancelled'
-              : 'failed',
-          admittedDuringShutdown,
-        ),
+    return this.#stopping;
+  }
+
+  /** `run`, counted when it settles; it settles the same way. */
+  #counted<T>(run: PromiseLike<T>, duringShutdown: boolean): Promise<T> {
+    return Promise.resolve(run).then(
+      (value) => {
+        this.#ended('drained', duringShutdown);
+        return value;
+      },
+      (error: unknown) => {
+        this.#ended(outcomeOf(error), duringShutdown);
+        throw error;
+      },
     );
   }
 
-  #ended(outcome: Outcome, admittedDuringShutdown: boolean): void {
+  #ended(outcome: Outcome, duringShutdown: boolean): void {
     this.#inFlight--;
     if (outcome === 'refused') {
       // A `@ManagedTask` call made after its wave ended never ran: not a tick of the shutdown.
-      if (admittedDuringShutdown) this.#counters.admitted--;
+      if (duringShutdown) this.#counters.admitted--;
       return;
     }
     if (this.#stopping) this.#counters[outcome]++;
@@ -195,15 +213,20 @@ export class ScheduleIntake implements Intake {
       if (late) this.#counters.stoppedLate++;
       else this.#counters.stopped.cronJobs++;
     };
+    let stopped: unknown;
     try {
       if (late || job.isActive) count();
-      const stopped = job.stop();
+      stopped = job.stop();
       // A `waitForCompletion` job's stop waits for its tick: its failure is logged, never unhandled.
       if (isThenable(stopped)) {
         Promise.resolve(stopped).then(undefined, (error: unknown) =>
           this.#stopFailed('cron job', name, error),
         );
       }
+    } catch (error) {
+      this.#stopFailed('cron job', name, error);
+    }
+    try {
       Object.defineProperties(job, {
         start: { value: count, configurable: true, writable: true },
         stop: { value: () => stopped, configurable: true, writable: true },
