@@ -418,6 +418,50 @@ describe('@nestjs/schedule: options, failures and FORCEFUL', () => {
     );
   });
 
+  it('a scheduled method of a useFactory provider: its schedule stops all the same; a warning says its ticks are not tasks', async () => {
+    class FactoryJobs {
+      readonly ticks: TickLog = [];
+      constructor(private readonly coordinator: LifecycleCoordinator) {}
+
+      @Interval(10)
+      poll(): void {
+        this.ticks.push({ what: 'poll', state: this.coordinator.state });
+      }
+    }
+    const nestLog = new NestLog();
+    @Module({
+      imports: [
+        ScheduleModule.forRoot(),
+        AsyncLifecycleModule.forRoot({ ...FAST, drainDelayMs: 50 }),
+      ],
+      providers: [
+        {
+          provide: 'FACTORY_JOBS',
+          inject: [LifecycleCoordinator],
+          useFactory: (coordinator: LifecycleCoordinator) => new FactoryJobs(coordinator),
+        },
+      ],
+    })
+    class FactoryModule {}
+    const app = apps.track(
+      await NestFactory.createApplicationContext(FactoryModule, { logger: nestLog }),
+    );
+    const coordinator = app.get(LifecycleCoordinator);
+    const drainOver = phaseEntered(coordinator, ShutdownPhase.GRACEFUL);
+    const closed = app.close();
+    // The 50 ms drain: five periods of the interval.
+    await drainOver;
+    await closed;
+
+    expect(noTickDuringShutdown(app.get<FactoryJobs>('FACTORY_JOBS').ticks)).toEqual([]);
+    expect(scheduleReport(coordinator)?.stopped.intervals).toBe(1);
+    expect(nestLog.lines.filter((line) => line.level === 'warn').map((line) => line.text)).toEqual([
+      expect.stringContaining(
+        'FactoryJobs.poll is scheduled, but its ticks cannot be managed tasks',
+      ),
+    ]);
+  });
+
   it('a tick that fails during the shutdown is counted failed and logged once (by the scheduler); one still running at FORCEFUL is aborted and counted cancelled', async () => {
     @Injectable()
     class Jobs {

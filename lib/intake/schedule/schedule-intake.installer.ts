@@ -1,7 +1,6 @@
 import { safeText } from '../../core/describe.js';
 import type { LifecycleLogger } from '../../core/lifecycle-logger.interface.js';
 import { bindLayer } from '../../decorators/method-dispatch.js';
-import { guardedImport } from '../../primitives/guarded-import.js';
 import type { IntakeInstaller } from '../intake-installer.interface.js';
 import { ScheduleIntake, type ScheduledJob } from './schedule.intake.js';
 import { ScheduleMessages } from './schedule-intake.messages.js';
@@ -11,11 +10,6 @@ import {
 } from './schedule-intake.options.js';
 import { isManagedCall, scheduledMethodsOf, scheduleNameOf } from './schedule-tick.layer.js';
 import type { SchedulerRegistryLike } from './scheduler-registry.interface.js';
-
-/** What the installer uses of `@nestjs/schedule`: its registry class. */
-interface SchedulePackage {
-  SchedulerRegistry: abstract new (...args: never[]) => object;
-}
 
 /** Longest job label in a tick's task name. */
 const MAX_LABEL = 150;
@@ -54,30 +48,40 @@ function bindScheduledMethods(
   }
 }
 
+const REGISTRY_METHODS = [
+  'getCronJobs',
+  'getIntervals',
+  'getInterval',
+  'getTimeouts',
+  'getTimeout',
+  'addCronJob',
+  'addInterval',
+  'addTimeout',
+] as const;
+
+/**
+ * `@nestjs/schedule`'s `SchedulerRegistry`, recognised by its class name and the methods the
+ * intake calls — not by `instanceof`: that would need the package loaded here, and would miss
+ * the registry of a second copy of it (a monorepo, a linked package), which works all the same.
+ */
+function isSchedulerRegistry(instance: object): instance is SchedulerRegistryLike {
+  if (classNameOf(instance) !== 'SchedulerRegistry') return false;
+  const methods = instance as Record<string, unknown>;
+  return REGISTRY_METHODS.every((method) => typeof methods[method] === 'function');
+}
+
 /**
  * Stops `@nestjs/schedule` at the first instant of shutdown and makes its ticks managed tasks —
  * when the application has `ScheduleModule`: its `SchedulerRegistry` is among the providers.
- * `@nestjs/schedule` is loaded only then.
+ * Nothing of `@nestjs/schedule` is loaded here: the application has loaded it, or it is not used.
  */
 export const scheduleIntakeInstaller: IntakeInstaller<ResolvedScheduleIntakeOptions> = {
   option: 'schedule',
   resolveOptions: resolveScheduleIntakeOptions,
-  async install({ coordinator, logger, instances }, options) {
-    // Looked for by name first, so that an application without ScheduleModule loads nothing;
-    // then by class, once the package is loaded.
-    if (!instances.some((instance) => classNameOf(instance) === 'SchedulerRegistry')) return;
-    const schedule = await guardedImport<SchedulePackage>('@nestjs/schedule', { logger });
-    if (schedule === undefined) return;
-    const registry = instances.find((instance) => instance instanceof schedule.SchedulerRegistry);
-    if (registry === undefined) {
-      logger.warn(ScheduleMessages.twoCopies());
-      return;
-    }
-    const intake = new ScheduleIntake(
-      registry as unknown as SchedulerRegistryLike,
-      options,
-      logger,
-    );
+  install({ coordinator, logger, instances }, options) {
+    const registry = instances.find(isSchedulerRegistry);
+    if (registry === undefined) return;
+    const intake = new ScheduleIntake(registry, options, logger);
     intake.install(coordinator.registerIntake(intake));
     bindScheduledMethods(instances, intake, logger);
   },

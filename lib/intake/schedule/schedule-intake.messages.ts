@@ -6,7 +6,4 @@ export const ScheduleMessages = {
   noLayer: (method: string) =>
     `${method} is scheduled, but its ticks cannot be managed tasks (a provider made by useFactory?): ` +
     'its schedule still stops when the shutdown begins',
-  twoCopies: () =>
-    'A SchedulerRegistry is there, but not of the @nestjs/schedule this library loads (two copies ' +
-    'installed?): cron jobs, intervals and timeouts do not stop when the shutdown begins',
 };
