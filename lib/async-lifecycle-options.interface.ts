@@ -1,5 +1,6 @@
 import type { LifecycleCoordinatorOptions } from './core/lifecycle-options.interface.js';
 import type { HttpIntakeOptions } from './intake/http/http-intake.options.js';
+import type { ScheduleIntakeOptions } from './intake/schedule/schedule-intake.options.js';
 
 /**
  * Options of `AsyncLifecycleModule.forRoot()`: the engine's (`phases`, `drain`, …) plus the
@@ -19,6 +20,11 @@ import type { HttpIntakeOptions } from './intake/http/http-intake.options.js';
 export interface AsyncLifecycleOptions extends LifecycleCoordinatorOptions {
   /** Track HTTP requests as managed tasks and drain the server; default `true`. */
   http?: boolean | HttpIntakeOptions;
+  /**
+   * Stop `@nestjs/schedule`'s cron jobs, intervals and timeouts when the shutdown begins, and
+   * drain the ticks in flight as managed tasks; default: on when the application uses it.
+   */
+  schedule?: boolean | ScheduleIntakeOptions;
   /** Persist each shutdown report here (atomically) and read it back at the next boot. */
   reportFile?: string;
 }

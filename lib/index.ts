@@ -68,6 +68,11 @@ export type {
   ResolvedHttpIntakeOptions,
 } from './intake/http/http-intake.options.js';
 export type { HttpIntakeReport } from './intake/http/http-intake.report.js';
+export type {
+  ScheduleIntakeOptions,
+  ResolvedScheduleIntakeOptions,
+} from './intake/schedule/schedule-intake.options.js';
+export type { ScheduleIntakeReport } from './intake/schedule/schedule-intake.report.js';
 export type { LifecycleLogger } from './core/lifecycle-logger.interface.js';
 export type {
   CleanupInfo,
