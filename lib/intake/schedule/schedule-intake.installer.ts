@@ -9,6 +9,7 @@ import {
   type ResolvedScheduleIntakeOptions,
 } from './schedule-intake.options.js';
 import { isManagedCall, scheduledMethodsOf, scheduleNameOf } from './schedule-tick.layer.js';
+import { scheduleTickLayersProvider } from './schedule-tick-layers.provider.js';
 import type { SchedulerRegistryLike } from './scheduler-registry.interface.js';
 
 /** Longest job label in a tick's task name. */
@@ -78,6 +79,8 @@ function isSchedulerRegistry(instance: object): instance is SchedulerRegistryLik
 export const scheduleIntakeInstaller: IntakeInstaller<ResolvedScheduleIntakeOptions> = {
   option: 'schedule',
   resolveOptions: resolveScheduleIntakeOptions,
+  // @nestjs/schedule captures the scheduled methods at module init: layered at instantiation.
+  providers: [scheduleTickLayersProvider],
   install({ coordinator, logger, instances }, options) {
     const registry = instances.find(isSchedulerRegistry);
     if (registry === undefined) return;

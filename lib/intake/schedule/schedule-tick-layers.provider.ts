@@ -1,8 +1,8 @@
 import type { Provider } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { RESOLVED_MODULE_OPTIONS } from '../../nest/module-options.provider.js';
-import type { ResolvedModuleOptions } from '../../nest/module-options.validator.js';
+import { RESOLVED_MODULE_OPTIONS } from '../../nest/resolved-module-options.interface.js';
+import type { ResolvedModuleOptions } from '../../nest/resolved-module-options.interface.js';
 import { installTickLayers } from './schedule-tick.layer.js';
 
 /** Token of the schedule intake's instantiation step (its value: how many layers it put). */
