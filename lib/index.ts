@@ -68,6 +68,11 @@ export type {
   ResolvedHttpIntakeOptions,
 } from './intake/http/http-intake.options.js';
 export type { HttpIntakeReport } from './intake/http/http-intake.report.js';
+export type {
+  ResolvedWebSocketIntakeOptions,
+  WebSocketIntakeOptions,
+} from './intake/websocket/websocket-intake.options.js';
+export type { WebSocketIntakeReport } from './intake/websocket/websocket-intake.report.js';
 export type { LifecycleLogger } from './core/lifecycle-logger.interface.js';
 export type {
   CleanupInfo,
