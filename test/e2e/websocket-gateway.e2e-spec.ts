@@ -5,7 +5,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { Test } from '@nestjs/testing';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import type { AddressInfo, Server } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { filter, firstValueFrom } from 'rxjs';
 import {
   AsyncLifecycleModule,
@@ -146,5 +146,55 @@ describe.each([
     expect((await client.next('held')).data).toEqual({ task: null });
     await app.close();
     expect(app.get(LifecycleCoordinator).getReport()?.intakes.websockets).toBeUndefined();
+  });
+});
+
+/** A loopback port nothing listens on now, for a gateway on its own port. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe.each(['ws', 'socket.io'] as const)('a %s gateway on its own port', (transport) => {
+  const apps = new OpenApps();
+  const clients: GatewayClient[] = [];
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    await apps.closeAll();
+  });
+
+  it('is drained the same: the client is sent 1001 and the reason', async () => {
+    const port = await freePort();
+    @WebSocketGateway(port)
+    class PingGateway {
+      @SubscribeMessage('ping')
+      ping() {
+        return { event: 'pong', data: currentTask()?.name ?? null };
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [appModule({})],
+      providers: [PingGateway],
+    }).compile();
+    const app = apps.track(moduleRef.createNestApplication());
+    if (transport === 'ws') app.useWebSocketAdapter(new WsAdapter(app));
+    await app.listen(0, '127.0.0.1');
+    const client = openGatewayClient(transport, port);
+    clients.push(client);
+    await client.opened;
+
+    client.send('ping', {});
+    expect((await client.next('pong')).data).toBe('WS ping#1');
+    await app.close();
+
+    expect(await client.closed).toMatchObject({ code: 1001, reason: 'server shutting down' });
+    expect(app.get(LifecycleCoordinator).getReport()?.intakes.websockets).toMatchObject({
+      connectionsAtStart: 1,
+      closedCleanly: 1,
+    });
   });
 });
