@@ -6,7 +6,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { Test } from '@nestjs/testing';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { filter, firstValueFrom } from 'rxjs';
+import { filter, firstValueFrom, fromEvent, interval, map, takeUntil } from 'rxjs';
 import {
   AsyncLifecycleModule,
   LifecycleCoordinator,
@@ -32,13 +32,29 @@ class HoldGateway {
   }
 }
 
+/** A gateway streaming ticks: one message whose task lasts as long as its stream. */
+@WebSocketGateway()
+class TickGateway {
+  constructor(private readonly coordinator: LifecycleCoordinator) {}
+
+  @SubscribeMessage('ticks')
+  ticks() {
+    // Ends when the shutdown begins: the connection's turn then finds nothing in flight.
+    const shutdown = fromEvent(this.coordinator.shutdownSignal, 'abort');
+    return interval(5).pipe(
+      takeUntil(shutdown),
+      map((n) => ({ event: 'tick', data: n })),
+    );
+  }
+}
+
 function appModule(options: AsyncLifecycleOptions): DynamicModule {
   @Module({})
   class GatewayAppModule {}
   return {
     module: GatewayAppModule,
     imports: [AsyncLifecycleModule.forRoot({ logger: false, progressIntervalMs: 0, ...options })],
-    providers: [HoldGateway],
+    providers: [HoldGateway, TickGateway],
   };
 }
 
@@ -125,6 +141,24 @@ describe.each([
       messagesAtStart: 1,
       messagesDrained: 1,
       messagesCutOff: 0,
+    });
+  });
+
+  it('a stream a handler returns, ended by shutdownSignal, lets its connection close in its turn', async () => {
+    const { app, client } = await start();
+    client.send('ticks', {});
+    await client.next('tick');
+    await app.close();
+
+    expect(await client.closed).toMatchObject({ code: 1001 });
+    const report = app.get(LifecycleCoordinator).getReport();
+    expect(report?.tasks).toContainEqual(
+      expect.objectContaining({ name: 'WS ticks#1', state: 'completed' }),
+    );
+    expect(report?.intakes.websockets).toMatchObject({
+      closedCleanly: 1,
+      closedAtForceful: 0,
+      messagesDrained: 1,
     });
   });
 

@@ -263,13 +263,21 @@ export class WebSocketIntake implements Intake {
     tracked.handshakeTimer.unref();
   }
 
+  /**
+   * Whether a shutdown has begun. The handle knows from its first instant: `shutdownSignal`
+   * listeners (a stream a handler ends on it) run before intakes hear `shutdownStarted`.
+   */
+  private get shuttingDown(): boolean {
+    return this.stage !== 'open' || (this.handle !== undefined && this.handle.state !== 'open');
+  }
+
   private messageEnded(tracked: TrackedConnection | undefined, settled: boolean): void {
     if (tracked === undefined) {
-      if (this.stage !== 'open' && settled) this.counters.messagesDrained++;
+      if (this.shuttingDown && settled) this.counters.messagesDrained++;
       return;
     }
     tracked.inFlight--;
-    if (this.stage !== 'open') {
+    if (this.shuttingDown) {
       if (settled && !tracked.closeSent && !tracked.gone) this.counters.messagesDrained++;
       else this.counters.messagesCutOff++;
     }
