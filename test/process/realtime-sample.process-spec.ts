@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { once } from 'node:events';
 import type { ShutdownReport } from '../../lib/core/shutdown-report.interface.js';
 import '../../lib/intake/websocket/websocket-intake.report.js';
 import { startScript, type ChildRun } from '../support/child-process.js';
@@ -8,6 +9,14 @@ const SAMPLE = 'sample/05-realtime/main.js';
 // The sample's own budgets: a 500 ms drain, GRACEFUL 10 s; nothing here should come near them.
 const EXIT_BOUND_MS = 500 + 10_000 + 2_000 + 1_000;
 const TEST_TIMEOUT_MS = 10_000 + EXIT_BOUND_MS + 2_500;
+
+/** Its exit, once every line it printed has been read: 'exit' may come before the last ones. */
+async function exitOf(run: ChildRun): Promise<Awaited<ChildRun['exited']>> {
+  const exit = await run.exited;
+  const stdout = run.child.stdout;
+  if (stdout !== null && !stdout.readableEnded) await once(stdout, 'end');
+  return exit;
+}
 
 describe.each(['ws', 'socket.io'] as const)('the realtime sample over %s, SIGTERM', (transport) => {
   let run: ChildRun | undefined;
@@ -47,7 +56,7 @@ describe.each(['ws', 'socket.io'] as const)('the realtime sample over %s, SIGTER
         alice.closed,
         bob.closed,
       ]);
-      const { code, at: exitedAt } = await run.exited;
+      const { code, at: exitedAt } = await exitOf(run);
       const report = run.jsonAfter<ShutdownReport>('REPORT ');
 
       expect(said.data).toMatchObject({ text: 'hello' });

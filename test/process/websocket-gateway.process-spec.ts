@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { once } from 'node:events';
 import type { ShutdownReport } from '../../lib/core/shutdown-report.interface.js';
 import '../../lib/intake/websocket/websocket-intake.report.js';
 import { startScript, type ChildRun } from '../support/child-process.js';
@@ -67,6 +68,14 @@ function lostReplies(clients: readonly EchoClient[], handled: readonly string[])
   });
 }
 
+/** Its exit, once every line it printed has been read: 'exit' may come before the last ones. */
+async function exitOf(run: ChildRun): Promise<Awaited<ChildRun['exited']>> {
+  const exit = await run.exited;
+  const stdout = run.child.stdout;
+  if (stdout !== null && !stdout.readableEnded) await once(stdout, 'end');
+  return exit;
+}
+
 describe('WebSocket gateways in a real process, real clients, real signals', () => {
   const runs: ChildRun[] = [];
   const clients: EchoClient[] = [];
@@ -103,7 +112,7 @@ describe('WebSocket gateways in a real process, real clients, real signals', () 
         const signalAt = performance.now();
         run.child.kill('SIGTERM');
         const closes = await Promise.all(clients.map((c) => c.closed.promise));
-        const { code, at: exitedAt } = await run.exited;
+        const { code, at: exitedAt } = await exitOf(run);
 
         const handled = run.jsonAfter<string[]>('HANDLED ');
         const report = run.jsonAfter<ShutdownReport>('REPORT ');
@@ -202,7 +211,7 @@ describe('WebSocket gateways in a real process, real clients, real signals', () 
           quick.closed.promise,
           stuck.closed.promise,
         ]);
-        const { code, at: exitedAt } = await run.exited;
+        const { code, at: exitedAt } = await exitOf(run);
         const report = run.jsonAfter<ShutdownReport>('REPORT ');
 
         expect({
@@ -259,7 +268,7 @@ describe('WebSocket gateways in a real process, real clients, real signals', () 
       const closes = await Promise.all(reconnecting.map((c) => c.closed.promise));
       const reconnections = await Promise.all(reconnecting.map((c) => c.reconnected.promise));
       const answers = await Promise.all(reconnecting.map((c) => c.ask(ASKED)));
-      const { code } = await a.exited;
+      const { code } = await exitOf(a);
 
       const before = reconnecting.flatMap((c) =>
         [...c.replies.values()].filter((reply) => reply.id !== ASKED),
