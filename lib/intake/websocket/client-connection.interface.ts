@@ -13,8 +13,6 @@ export interface ClientConnection {
    * socket.io namespaces of one engine.io connection share one).
    */
   readonly key: object;
-  /** Whether it is still open (no close frame sent nor received). */
-  readonly open: boolean;
   /** Sends the close frame once what was already sent on it has left; the client answers it. */
   close(code: number, reason: string): void;
   /** Destroys the connection now. */

@@ -12,7 +12,12 @@ interface EngineSocketLike {
   removeListener(event: 'drain', listener: () => void): unknown;
 }
 
-/** Whether `client` looks like a socket.io server `Socket` (`@nestjs/platform-socket.io`). */
+/**
+ * Whether `client` looks like a socket.io server `Socket` (`@nestjs/platform-socket.io`).
+ *
+ * @example
+ * if (isSocketIoSocket(client)) new SocketIoClientConnection(client.conn);
+ */
 export function isSocketIoSocket(client: unknown): client is { conn: EngineSocketLike } {
   if (typeof client !== 'object' || client === null || !('nsp' in client)) return false;
   const conn = (client as { conn?: Partial<Record<keyof EngineSocketLike, unknown>> }).conn;
@@ -47,12 +52,8 @@ export class SocketIoClientConnection implements ClientConnection {
     return this.conn;
   }
 
-  get open(): boolean {
-    return this.conn.readyState === 'open';
-  }
-
   close(code: number, reason: string): void {
-    if (!this.open || this.drainListener !== undefined) return;
+    if (this.conn.readyState !== 'open' || this.drainListener !== undefined) return;
     const socket = this.webSocket();
     // Long-polling (or an upgrade in progress): engine.io's close, discarding the transport so
     // that it answers the pending poll with its close packet, or ends at once when there is none

@@ -11,6 +11,10 @@ import {
  * Drains the application's WebSocket gateways (`@nestjs/platform-ws`, `@nestjs/platform-socket.io`,
  * on Express or Fastify): on when the application has a WebSocket adapter, that is, a gateway.
  * Nothing is imported: the adapter comes from Nest, its clients are recognised by their shape.
+ *
+ * @example
+ * // intake-installers.ts
+ * export const INTAKE_INSTALLERS = [httpIntakeInstaller, webSocketIntakeInstaller];
  */
 export const webSocketIntakeInstaller: IntakeInstaller<ResolvedWebSocketIntakeOptions> = {
   option: 'websockets',

@@ -39,7 +39,12 @@ export interface WebSocketIntakeOptions {
   closeIntervalMs?: number;
 }
 
-/** The `websockets` option after defaults. */
+/**
+ * The `websockets` option after defaults.
+ *
+ * @example
+ * const { closeCode, closeReason } = resolveWebSocketIntakeOptions(true)!; // 1001, 'server shutting down'
+ */
 export interface ResolvedWebSocketIntakeOptions {
   readonly priority: TaskPriority;
   readonly closeCode: number;
@@ -50,7 +55,12 @@ export interface ResolvedWebSocketIntakeOptions {
   readonly closeIntervalMs: number;
 }
 
-/** Defaults of the `websockets` option. */
+/**
+ * Defaults of the `websockets` option.
+ *
+ * @example
+ * const windowMs = WEBSOCKET_DEFAULTS.closeWindow * gracefulMs;
+ */
 export const WEBSOCKET_DEFAULTS = {
   closeCode: 1001,
   closeReason: 'server shutting down',

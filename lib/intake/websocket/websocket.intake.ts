@@ -9,7 +9,12 @@ import type { ResolvedWebSocketIntakeOptions } from './websocket-intake.options.
 import type { WebSocketIntakeReport } from './websocket-intake.report.js';
 import { TrackedMessage } from './tracked-message.js';
 
-/** What `receive` returns for a message it refused: the adapter sends nothing for it. */
+/**
+ * What `receive` returns for a message it refused: the adapter sends nothing for it.
+ *
+ * @example
+ * if (intake.receive(connection, 'chat', run) === REFUSED) return EMPTY;
+ */
 export const REFUSED: unique symbol = Symbol('websocket message refused');
 
 /**
@@ -23,7 +28,12 @@ const FORCEFUL_GRACE_MS = 250;
 /** How the intake closed a connection, for its report. */
 type CloseKind = 'clean' | 'forceful' | 'late';
 
-/** One connection as the intake tracks it (handed to the adapter's wrapper by `connect`). */
+/**
+ * One connection as the intake tracks it (handed to the adapter's wrapper by `connect`).
+ *
+ * @example
+ * const tracked = intake.connect(client, clientConnectionOf(client));
+ */
 export interface TrackedConnection {
   readonly connection: ClientConnection;
   /** Messages being handled now. */
@@ -48,6 +58,11 @@ type Stage = 'open' | 'draining' | 'closed' | 'forceful' | 'ended';
  * "server shutting down" by default) — one task holds the intake's wave until every connection
  * is gone. At FORCEFUL, the connections still open are sent the close frame at once; a client
  * that does not answer its close frame in time has its connection destroyed.
+ *
+ * @example
+ * const intake = new WebSocketIntake(resolveWebSocketIntakeOptions({})!, gracefulMs, logger);
+ * intake.install(coordinator.registerIntake(intake));
+ * trackGatewayMessages(adapter, intake); // every client and message now goes through it
  */
 export class WebSocketIntake implements Intake {
   readonly name = 'websockets';

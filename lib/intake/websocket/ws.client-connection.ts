@@ -1,6 +1,11 @@
 import type { ClientConnection } from './client-connection.interface.js';
 
-/** The part of a `ws` WebSocket the intake uses (duck-typed: the app's copy of `ws` is used). */
+/**
+ * The part of a `ws` WebSocket the intake uses (duck-typed: the application's copy of `ws`).
+ *
+ * @example
+ * const socket: WsSocketLike = new WebSocket(url);
+ */
 export interface WsSocketLike {
   readonly readyState: number;
   close(code?: number, reason?: string): void;
@@ -12,7 +17,12 @@ const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 3;
 
-/** Whether `client` looks like a `ws` WebSocket (`@nestjs/platform-ws`, engine.io's transport). */
+/**
+ * Whether `client` looks like a `ws` WebSocket (`@nestjs/platform-ws`, engine.io's transport).
+ *
+ * @example
+ * if (isWsSocket(client)) client.close(1001, 'server shutting down');
+ */
 export function isWsSocket(client: unknown): client is WsSocketLike {
   if (typeof client !== 'object' || client === null) return false;
   const socket = client as Partial<Record<keyof WsSocketLike, unknown>>;
@@ -36,10 +46,6 @@ export class WsClientConnection implements ClientConnection {
 
   get key(): object {
     return this.socket;
-  }
-
-  get open(): boolean {
-    return this.socket.readyState === OPEN;
   }
 
   close(code: number, reason: string): void {

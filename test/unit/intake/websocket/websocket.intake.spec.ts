@@ -26,20 +26,14 @@ class FakeConnection implements ClientConnection {
   readonly closes: { code: number; reason: string; at: number }[] = [];
   terminated = false;
   private readonly listeners: (() => void)[] = [];
-  private isOpen = true;
 
   constructor(
     readonly name: string,
     private readonly answers = true,
   ) {}
 
-  get open(): boolean {
-    return this.isOpen;
-  }
-
   close(code: number, reason: string): void {
     this.closes.push({ code, reason, at: Date.now() });
-    this.isOpen = false;
     if (this.answers) queueMicrotask(() => this.leave());
   }
 
@@ -54,7 +48,6 @@ class FakeConnection implements ClientConnection {
 
   /** The connection is gone (handshake done, or the client left on its own). */
   leave(): void {
-    this.isOpen = false;
     for (const listener of this.listeners.splice(0)) listener();
   }
 }
