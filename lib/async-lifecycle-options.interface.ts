@@ -1,6 +1,7 @@
 import type { LifecycleCoordinatorOptions } from './core/lifecycle-options.interface.js';
 import type { HttpIntakeOptions } from './intake/http/http-intake.options.js';
 import type { ScheduleIntakeOptions } from './intake/schedule/schedule-intake.options.js';
+import type { WebSocketIntakeOptions } from './intake/websocket/websocket-intake.options.js';
 
 /**
  * Options of `AsyncLifecycleModule.forRoot()`: the engine's (`phases`, `drain`, …) plus the
@@ -25,6 +26,8 @@ export interface AsyncLifecycleOptions extends LifecycleCoordinatorOptions {
    * drain the ticks in flight as managed tasks; default: on when the application uses it.
    */
   schedule?: boolean | ScheduleIntakeOptions;
+  /** Track gateway messages and close WebSocket clients in turn; default on when a gateway exists. */
+  websockets?: boolean | WebSocketIntakeOptions;
   /** Persist each shutdown report here (atomically) and read it back at the next boot. */
   reportFile?: string;
 }

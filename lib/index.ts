@@ -73,6 +73,11 @@ export type {
   ResolvedScheduleIntakeOptions,
 } from './intake/schedule/schedule-intake.options.js';
 export type { ScheduleIntakeReport } from './intake/schedule/schedule-intake.report.js';
+export type {
+  ResolvedWebSocketIntakeOptions,
+  WebSocketIntakeOptions,
+} from './intake/websocket/websocket-intake.options.js';
+export type { WebSocketIntakeReport } from './intake/websocket/websocket-intake.report.js';
 export type { LifecycleLogger } from './core/lifecycle-logger.interface.js';
 export type {
   CleanupInfo,

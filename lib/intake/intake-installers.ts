@@ -1,6 +1,7 @@
 import { httpIntakeInstaller } from './http/http-intake.installer.js';
 import type { IntakeInstaller } from './intake-installer.interface.js';
 import { scheduleIntakeInstaller } from './schedule/schedule-intake.installer.js';
+import { webSocketIntakeInstaller } from './websocket/websocket-intake.installer.js';
 
 /**
  * Every intake the Nest module knows, installed at bootstrap in this order. Adding an intake is
@@ -9,4 +10,5 @@ import { scheduleIntakeInstaller } from './schedule/schedule-intake.installer.js
 export const INTAKE_INSTALLERS: readonly IntakeInstaller[] = [
   httpIntakeInstaller,
   scheduleIntakeInstaller,
+  webSocketIntakeInstaller,
 ];
