@@ -1,5 +1,6 @@
 import type { LifecycleCoordinatorOptions } from './core/lifecycle-options.interface.js';
 import type { HttpIntakeOptions } from './intake/http/http-intake.options.js';
+import type { SseIntakeOptions } from './intake/sse/sse-intake.options.js';
 
 /**
  * Options of `AsyncLifecycleModule.forRoot()`: the engine's (`phases`, `drain`, …) plus the
@@ -19,6 +20,8 @@ import type { HttpIntakeOptions } from './intake/http/http-intake.options.js';
 export interface AsyncLifecycleOptions extends LifecycleCoordinatorOptions {
   /** Track HTTP requests as managed tasks and drain the server; default `true`. */
   http?: boolean | HttpIntakeOptions;
+  /** How `endOnShutdown()` streams and `longPoll()` polls end at intake close. */
+  sse?: true | SseIntakeOptions;
   /** Persist each shutdown report here (atomically) and read it back at the next boot. */
   reportFile?: string;
 }

@@ -68,6 +68,15 @@ export type {
   ResolvedHttpIntakeOptions,
 } from './intake/http/http-intake.options.js';
 export type { HttpIntakeReport } from './intake/http/http-intake.report.js';
+export { endOnShutdown } from './intake/sse/end-on-shutdown.operator.js';
+export type { EndOnShutdownOptions, SseEvent } from './intake/sse/end-on-shutdown.operator.js';
+export { longPoll } from './intake/sse/long-poll.js';
+export type { LongPollOptions } from './intake/sse/long-poll.js';
+export type {
+  ResolvedSseIntakeOptions,
+  SseIntakeOptions,
+} from './intake/sse/sse-intake.options.js';
+export type { SseIntakeReport } from './intake/sse/sse-intake.report.js';
 export type { LifecycleLogger } from './core/lifecycle-logger.interface.js';
 export type {
   CleanupInfo,
