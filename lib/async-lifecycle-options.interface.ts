@@ -1,5 +1,6 @@
 import type { LifecycleCoordinatorOptions } from './core/lifecycle-options.interface.js';
 import type { HttpIntakeOptions } from './intake/http/http-intake.options.js';
+import type { Http2IntakeOptions } from './intake/http2/http2-intake.options.js';
 import type { SseIntakeOptions } from './intake/sse/sse-intake.options.js';
 
 /**
@@ -20,6 +21,8 @@ import type { SseIntakeOptions } from './intake/sse/sse-intake.options.js';
 export interface AsyncLifecycleOptions extends LifecycleCoordinatorOptions {
   /** Track HTTP requests as managed tasks and drain the server; default `true`. */
   http?: boolean | HttpIntakeOptions;
+  /** Track HTTP/2 streams and send GOAWAY at intake close (Fastify `http2: true`); default `true`. */
+  http2?: boolean | Http2IntakeOptions;
   /** How `endOnShutdown()` streams and `longPoll()` polls end at intake close. */
   sse?: true | SseIntakeOptions;
   /** Persist each shutdown report here (atomically) and read it back at the next boot. */

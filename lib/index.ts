@@ -68,6 +68,12 @@ export type {
   ResolvedHttpIntakeOptions,
 } from './intake/http/http-intake.options.js';
 export type { HttpIntakeReport } from './intake/http/http-intake.report.js';
+export { Http2Intake } from './intake/http2/http2.intake.js';
+export type {
+  Http2IntakeOptions,
+  ResolvedHttp2IntakeOptions,
+} from './intake/http2/http2-intake.options.js';
+export type { Http2IntakeReport } from './intake/http2/http2-intake.report.js';
 export { endOnShutdown } from './intake/sse/end-on-shutdown.operator.js';
 export type { EndOnShutdownOptions, SseEvent } from './intake/sse/end-on-shutdown.operator.js';
 export { longPoll } from './intake/sse/long-poll.js';

@@ -1,4 +1,5 @@
 import { httpIntakeInstaller } from './http/http-intake.installer.js';
+import { http2IntakeInstaller } from './http2/http2-intake.installer.js';
 import { sseIntakeInstaller } from './sse/sse-intake.installer.js';
 import type { IntakeInstaller } from './intake-installer.interface.js';
 
@@ -8,5 +9,6 @@ import type { IntakeInstaller } from './intake-installer.interface.js';
  */
 export const INTAKE_INSTALLERS: readonly IntakeInstaller[] = [
   httpIntakeInstaller,
+  http2IntakeInstaller,
   sseIntakeInstaller,
 ];
