@@ -115,7 +115,8 @@ export class Http2Intake implements Intake {
     // The spread is cut short: FORCEFUL is no time to wait for it.
     this.stagger.stop();
     for (const session of this.sessions) {
-      if (session.closed || session.destroyed) continue;
+      // Closing counts as open: a session told to go away still waits for its streams.
+      if (session.destroyed) continue;
       this.counters.closedAtForceful++;
       if (!this.noticed.has(session)) this.counters.goawaySent++;
       this.noticed.add(session);
