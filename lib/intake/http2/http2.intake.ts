@@ -25,8 +25,11 @@ const NOTICE_LAST_STREAM_ID = 2 ** 31 - 1;
 /** How long the final GOAWAY waits for the client to answer the PING sent after the notice. */
 const PING_TIMEOUT_MS = 1000;
 
-/** At the final close, how long sessions told to go away get to end by themselves. */
-const CLOSE_WAIT_MS = 1000;
+/**
+ * At the final close, how long sessions told to go away get to end by themselves: longer than
+ * the PING wait, so that a session whose client never answers still gets its final GOAWAY.
+ */
+const CLOSE_WAIT_MS = PING_TIMEOUT_MS + 500;
 
 /**
  * Zero-downtime draining of an HTTP/2 server (`http2.createSecureServer` / `createServer`, as
