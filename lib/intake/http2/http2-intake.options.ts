@@ -34,7 +34,17 @@ export interface Http2IntakeOptions {
   spreadMs?: number;
 }
 
-/** The `http2` option after defaults. */
+/**
+ * The `http2` option after defaults.
+ *
+ * @example
+ * const options: ResolvedHttp2IntakeOptions = {
+ *   priority: TaskPriority.HIGH,
+ *   requestTimeoutMs: undefined,
+ *   exclude: ['/health'],
+ *   spreadMs: 1_000,
+ * };
+ */
 export interface ResolvedHttp2IntakeOptions {
   readonly priority: TaskPriority;
   readonly requestTimeoutMs: number | undefined;

@@ -46,6 +46,16 @@ const CLOSE_WAIT_MS = PING_TIMEOUT_MS + 500;
  *
  * HTTP/1.1 requests of an `allowHTTP1` server are tracked the same way; after intake closed their
  * responses carry `Connection: close`, and Node closes their idle connections with the server.
+ *
+ * The Nest module installs it for an HTTP/2 adapter server; by hand, on a coordinator:
+ *
+ * @example
+ * const server = http2.createSecureServer({ key, cert }, handler);
+ * const options = { priority: TaskPriority.HIGH, requestTimeoutMs: undefined, exclude: [], spreadMs: 1_000 };
+ * const intake = new Http2Intake(server, options, 1_000);
+ * intake.install(coordinator.registerIntake(intake));
+ * await coordinator.shutdown();
+ * await intake.finish(); // then server.close() completes
  */
 export class Http2Intake implements Intake {
   readonly name = 'http2';

@@ -22,7 +22,12 @@ export interface SseIntakeOptions {
   spreadMs?: number;
 }
 
-/** The `sse` option after defaults. */
+/**
+ * The `sse` option after defaults.
+ *
+ * @example
+ * const options: ResolvedSseIntakeOptions = { retryMs: 1_000, spreadMs: 1_000 };
+ */
 export interface ResolvedSseIntakeOptions {
   readonly retryMs: number;
   readonly spreadMs: number;
