@@ -2,6 +2,8 @@ import type { LifecycleCoordinatorOptions } from './core/lifecycle-options.inter
 import type { HttpIntakeOptions } from './intake/http/http-intake.options.js';
 import type { ScheduleIntakeOptions } from './intake/schedule/schedule-intake.options.js';
 import type { WebSocketIntakeOptions } from './intake/websocket/websocket-intake.options.js';
+import type { Http2IntakeOptions } from './intake/http2/http2-intake.options.js';
+import type { SseIntakeOptions } from './intake/sse/sse-intake.options.js';
 
 /**
  * Options of `AsyncLifecycleModule.forRoot()`: the engine's (`phases`, `drain`, …) plus the
@@ -28,6 +30,10 @@ export interface AsyncLifecycleOptions extends LifecycleCoordinatorOptions {
   schedule?: boolean | ScheduleIntakeOptions;
   /** Track gateway messages and close WebSocket clients in turn; default on when a gateway exists. */
   websockets?: boolean | WebSocketIntakeOptions;
+  /** Track HTTP/2 streams and send GOAWAY at intake close (Fastify `http2: true`); default `true`. */
+  http2?: boolean | Http2IntakeOptions;
+  /** How `endOnShutdown()` streams and `longPoll()` polls end at intake close. */
+  sse?: true | SseIntakeOptions;
   /** Persist each shutdown report here (atomically) and read it back at the next boot. */
   reportFile?: string;
 }

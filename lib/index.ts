@@ -78,6 +78,21 @@ export type {
   WebSocketIntakeOptions,
 } from './intake/websocket/websocket-intake.options.js';
 export type { WebSocketIntakeReport } from './intake/websocket/websocket-intake.report.js';
+export { Http2Intake } from './intake/http2/http2.intake.js';
+export type {
+  Http2IntakeOptions,
+  ResolvedHttp2IntakeOptions,
+} from './intake/http2/http2-intake.options.js';
+export type { Http2IntakeReport } from './intake/http2/http2-intake.report.js';
+export { endOnShutdown } from './intake/sse/end-on-shutdown.operator.js';
+export type { EndOnShutdownOptions, SseEvent } from './intake/sse/end-on-shutdown.operator.js';
+export { longPoll } from './intake/sse/long-poll.js';
+export type { LongPollOptions } from './intake/sse/long-poll.js';
+export type {
+  ResolvedSseIntakeOptions,
+  SseIntakeOptions,
+} from './intake/sse/sse-intake.options.js';
+export type { SseIntakeReport } from './intake/sse/sse-intake.report.js';
 export type { LifecycleLogger } from './core/lifecycle-logger.interface.js';
 export type {
   CleanupInfo,

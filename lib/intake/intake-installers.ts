@@ -1,4 +1,6 @@
 import { httpIntakeInstaller } from './http/http-intake.installer.js';
+import { http2IntakeInstaller } from './http2/http2-intake.installer.js';
+import { sseIntakeInstaller } from './sse/sse-intake.installer.js';
 import type { IntakeInstaller } from './intake-installer.interface.js';
 import { scheduleIntakeInstaller } from './schedule/schedule-intake.installer.js';
 import { webSocketIntakeInstaller } from './websocket/websocket-intake.installer.js';
@@ -11,4 +13,6 @@ export const INTAKE_INSTALLERS: readonly IntakeInstaller[] = [
   httpIntakeInstaller,
   scheduleIntakeInstaller,
   webSocketIntakeInstaller,
+  http2IntakeInstaller,
+  sseIntakeInstaller,
 ];

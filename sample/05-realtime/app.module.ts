@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AsyncLifecycleModule, type AsyncLifecycleOptions } from 'nestjs-async-lifecycle';
 import { ChatRoom } from './chat-room.service.js';
 import { ChatGateway } from './chat.gateway.js';
+import { SseController } from './sse.controller.js';
 
 const options: AsyncLifecycleOptions = {
   drainDelayMs: 500, // clients are served this long after SIGTERM, before their turns begin
@@ -12,7 +13,7 @@ const options: AsyncLifecycleOptions = {
 
 @Module({
   imports: [AsyncLifecycleModule.forRoot(options)],
-  controllers: [],
+  controllers: [SseController],
   providers: [ChatRoom, ChatGateway],
 })
 export class AppModule {}
