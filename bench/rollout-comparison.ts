@@ -7,17 +7,24 @@
 //   node .build/bench/rollout-comparison.js [--quick] [--repeat N] [--setup text] [--app text]
 //     [--keep-logs] [--out file]
 //   --setup / --app keep the configurations / apps whose name contains the text; --keep-logs
-//   keeps each run's directory (proxy configuration and logs, the instances' output).
-import { writeFile } from 'node:fs/promises';
+//   keeps each run's directory (proxy configuration and logs, the instances' output); --from
+//   file prints the tables of a results file written before, without running anything.
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { format, resolveConfig } from 'prettier';
-import { machineInfo } from './harness/machine-info.js';
+import { machineInfo, type MachineInfo } from './harness/machine-info.js';
 import { packageRoot } from './harness/results-file.js';
 import { QUICK, ROWS, SETUPS } from './rollout/rollout-matrix.js';
 import type { RolloutRun } from './rollout/rollout-run.interface.js';
-import { renderRolloutTable, renderSpread } from './rollout/rollout-table.js';
+import {
+  failedCell,
+  renderMatrix,
+  renderRolloutTable,
+  renderSpread,
+  unusedCell,
+} from './rollout/rollout-table.js';
 import { DEFAULT_TIMING, runRollingRestart } from './rollout/rolling-restart.js';
 
 const { values } = parseArgs({
@@ -27,6 +34,7 @@ const { values } = parseArgs({
     setup: { type: 'string', multiple: true },
     app: { type: 'string', multiple: true },
     'keep-logs': { type: 'boolean', default: false },
+    from: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -50,8 +58,17 @@ process.on('SIGINT', () => {
 const started = performance.now();
 const runs: RolloutRun[] = [];
 const total = setups.length * rows.length * repeat;
+const previous =
+  values.from === undefined
+    ? undefined
+    : (JSON.parse(await readFile(values.from, 'utf8')) as {
+        date: string;
+        machine: MachineInfo;
+        runs: RolloutRun[];
+      });
+if (previous !== undefined) runs.push(...previous.runs);
 try {
-  for (let round = 1; round <= repeat; round++) {
+  for (let round = 1; previous === undefined && round <= repeat; round++) {
     for (const setup of setups) {
       for (const row of rows) {
         const run = await runRollingRestart(setup, row, DEFAULT_TIMING, {
@@ -70,10 +87,16 @@ try {
   if (!abort.signal.aborted) throw error;
 }
 
-const machine = machineInfo();
-const date = new Date().toISOString();
+const machine = previous?.machine ?? machineInfo();
+const date = previous?.date ?? new Date().toISOString();
 console.log(renderRolloutTable(runs));
 if (repeat > 1) console.log(`\nOver ${repeat} repeats:\n${renderSpread(runs)}`);
+console.log(
+  `\nFailed requests per rolling restart (min–max over runs):\n${renderMatrix(runs, failedCell)}`,
+);
+console.log(
+  `\nLongest time a replacement sat healthy but unused:\n${renderMatrix(runs, unusedCell)}`,
+);
 console.log(
   [
     '',
@@ -83,14 +106,15 @@ console.log(
     'backend itself answered 503). retried: requests that succeeded after a failed attempt.',
     'lost@server: accepted by an old instance without a complete response (its ledger). noticed:',
     "SIGTERM to the proxy marking the instance down or failed (its log). unused: the replacement's",
-    'READY to the first request routed to it. a / b: first / second instance replaced.',
+    'READY to the first request routed to it. a / b: first / second instance replaced. load: the',
+    "machine's 1-minute load average when the run started (its cores are shared).",
     `${date} · ${machine.cpuModel} × ${machine.cpuCount} · ${machine.totalMemoryMiB} MiB · ` +
       `Node ${machine.node} · ${DEFAULT_TIMING.connections} keep-alive connections (wrk -t2), ` +
       `/fast and 300 ms /slow 50/50`,
   ].join('\n'),
 );
 
-if (!abort.signal.aborted) {
+if (!abort.signal.aborted && previous === undefined) {
   const out =
     values.out ??
     path.join(

@@ -34,6 +34,9 @@ function config(setup: HaproxySetup, dir: string, port: number, backends: number
     '  timeout connect 1s',
     '  timeout client 30s',
     '  timeout server 10s',
+    // A check answer may take this long: without it HAProxy allows only `inter` (200 ms), and a
+    // starved but healthy instance on a busy machine flaps DOWN.
+    '  timeout check 1s',
     `  log-format "${LOG_FORMAT}"`,
     'frontend fe',
     `  bind 127.0.0.1:${port}`,

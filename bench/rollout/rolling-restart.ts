@@ -1,5 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppInstance } from './app-instance.js';
@@ -71,6 +71,7 @@ export async function runRollingRestart(
   { signal, keepLogs = false }: { signal?: AbortSignal; keepLogs?: boolean } = {},
 ): Promise<RolloutRun> {
   const started = Date.now();
+  const loadAverage = Math.round(loadavg()[0] * 10) / 10;
   const dir = await mkdtemp(path.join(tmpdir(), 'rollout-'));
   const instances = new Set<AppInstance>();
   let balancer: LoadBalancer | undefined;
@@ -157,6 +158,7 @@ export async function runRollingRestart(
       setup: setup.id,
       row: row.id,
       startedAt: new Date(started).toISOString(),
+      loadAverage,
       durationMs: Date.now() - started,
       load: wrk,
       failed: failedOf(wrk),
@@ -169,6 +171,7 @@ export async function runRollingRestart(
       setup: setup.id,
       row: row.id,
       startedAt: new Date(started).toISOString(),
+      loadAverage,
       durationMs: Date.now() - started,
       load: wrk,
       failed: wrk === undefined ? undefined : failedOf(wrk),

@@ -30,6 +30,8 @@ export interface RolloutRun {
   readonly row: string;
   readonly startedAt: string;
   readonly durationMs: number;
+  /** The machine's 1-minute load average when the run started (the machine is shared). */
+  readonly loadAverage: number;
   /** What the client saw. */
   readonly load: WrkResult | undefined;
   /** Requests sent that got no 2xx (non-2xx responses + socket errors + timeouts). */

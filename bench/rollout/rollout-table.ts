@@ -57,6 +57,7 @@ export function renderRolloutTable(runs: readonly RolloutRun[]): string {
     'noticed ms',
     'SIGTERM→exit ms',
     'unused ms',
+    'load',
   ];
   const rows = runs.map((run) => {
     const load = run.load;
@@ -95,6 +96,7 @@ export function renderRolloutTable(runs: readonly RolloutRun[]): string {
           (r.exit === '0' || r.exit === 'SIGKILL' ? '' : ` (${r.exit})`),
       ),
       perRestart(run, (r) => ms(r.unusedMs)),
+      run.loadAverage.toFixed(1),
     ];
   });
   return renderTable(header, rows).join('\n');
@@ -125,3 +127,41 @@ export function renderSpread(runs: readonly RolloutRun[]): string {
     rows,
   ).join('\n');
 }
+
+/**
+ * The compact view the README quotes: an app per row, a proxy configuration per column, each
+ * cell `pick` over the runs of that pair (`min–max` when repeated).
+ *
+ * @example
+ * console.log(renderMatrix(runs, (group) => spread(group.map((r) => r.failed))));
+ */
+export function renderMatrix(
+  runs: readonly RolloutRun[],
+  pick: (group: readonly RolloutRun[]) => string,
+): string {
+  const setups = [...new Set(runs.map((r) => r.setup))];
+  const apps = [...new Set(runs.map((r) => r.row))];
+  const rows = apps.map((app) => [
+    app,
+    ...setups.map((setup) => pick(runs.filter((r) => r.row === app && r.setup === setup))),
+  ]);
+  const header = ['app', ...setups];
+  const widths = header.map((title, c) =>
+    Math.max(title.length, ...rows.map((row) => row[c].length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ')} |`;
+  const rule = `|${widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+/** Failed requests per run, `min–max` over repeats; `broken` if a run broke. */
+export const failedCell = (group: readonly RolloutRun[]): string =>
+  group.some((r) => r.error !== undefined) ? 'broken' : spread(group.map((r) => r.failed));
+
+/** The longest time a replacement sat healthy but unused, over the group's restarts. */
+export const unusedCell = (group: readonly RolloutRun[]): string => {
+  const values = group.flatMap((r) => r.restarts.map((x) => x.unusedMs));
+  if (values.some((v) => v === undefined)) return 'never';
+  return values.length === 0 ? '—' : `≤ ${(Math.max(...(values as number[])) / 1000).toFixed(1)} s`;
+};
