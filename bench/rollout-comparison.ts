@@ -3,9 +3,10 @@
 // Rolling restarts behind real proxies: for each proxy configuration × app (bench/rollout/
 // rollout-matrix.ts), two instances of sample/03-zero-downtime behind HAProxy or nginx under
 // wrk's keep-alive load, each replaced in turn. Prints one table (a row per run) and, with
-// repeats, the spread; writes bench/rollout-results.json.
+// repeats, the spread, then the failed / unused matrices; writes bench/rollout-results.json
+// (--quick, a two-minute smoke run, writes only to --out).
 //   node .build/bench/rollout-comparison.js [--quick] [--repeat N] [--setup text] [--app text]
-//     [--keep-logs] [--out file]
+//     [--keep-logs] [--from file] [--out file]
 //   --setup / --app keep the configurations / apps whose name contains the text; --keep-logs
 //   keeps each run's directory (proxy configuration and logs, the instances' output); --from
 //   file prints the tables of a results file written before, without running anything.
@@ -114,7 +115,12 @@ console.log(
   ].join('\n'),
 );
 
-if (!abort.signal.aborted && previous === undefined) {
+// A quick run is a smoke test: it writes a results file only when asked to (--out).
+if (
+  !abort.signal.aborted &&
+  previous === undefined &&
+  (!values.quick || values.out !== undefined)
+) {
   const out =
     values.out ??
     path.join(

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { machineInfo } from '../harness/machine-info.js';
 import { AppInstance } from './app-instance.js';
 import { freePort } from './free-port.js';
 import { HaproxyBalancer } from './haproxy-balancer.js';
@@ -31,6 +32,12 @@ export const DEFAULT_TIMING: RolloutTiming = {
   holdLimitMs: 10_000,
   routedWithinMs: 15_000,
   settleMs: 500,
+};
+
+/** The run's tags: CPU × cores and Node version. */
+const where = (): { machine: string; node: string } => {
+  const { cpuModel, cpuCount, node } = machineInfo();
+  return { machine: `${cpuModel} × ${cpuCount}`, node };
 };
 
 const failedOf = (load: WrkResult): number => {
@@ -158,6 +165,7 @@ export async function runRollingRestart(
       setup: setup.id,
       row: row.id,
       startedAt: new Date(started).toISOString(),
+      ...where(),
       loadAverage,
       durationMs: Date.now() - started,
       load: wrk,
@@ -171,6 +179,7 @@ export async function runRollingRestart(
       setup: setup.id,
       row: row.id,
       startedAt: new Date(started).toISOString(),
+      ...where(),
       loadAverage,
       durationMs: Date.now() - started,
       load: wrk,

@@ -30,6 +30,9 @@ export interface RolloutRun {
   readonly row: string;
   readonly startedAt: string;
   readonly durationMs: number;
+  /** Where it ran: CPU model × cores, and the Node version. */
+  readonly machine: string;
+  readonly node: string;
   /** The machine's 1-minute load average when the run started (the machine is shared). */
   readonly loadAverage: number;
   /** What the client saw. */

@@ -102,6 +102,15 @@ export function renderRolloutTable(runs: readonly RolloutRun[]): string {
   return renderTable(header, rows).join('\n');
 }
 
+/** SIGTERM → exit `min–max` over the restarts that exited, and how many were killed. */
+function exitSpread(group: readonly RolloutRun[]): string {
+  const restarts = group.flatMap((r) => r.restarts);
+  const killed = restarts.filter((x) => x.exitMs === undefined).length;
+  const exited = spread(restarts.map((x) => x.exitMs));
+  if (killed === 0) return exited;
+  return exited === '—' ? `killed ×${killed}` : `${exited}, killed ×${killed}`;
+}
+
 /**
  * Per (configuration, app) over repeats: failed and unused as `min–max`.
  *
@@ -119,7 +128,7 @@ export function renderSpread(runs: readonly RolloutRun[]): string {
     group[0].row,
     String(group.length),
     spread(group.map((r) => r.failed)),
-    spread(group.flatMap((r) => r.restarts.map((x) => x.exitMs))),
+    exitSpread(group),
     spread(group.flatMap((r) => r.restarts.map((x) => x.unusedMs))),
   ]);
   return renderTable(
