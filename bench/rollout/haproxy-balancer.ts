@@ -36,7 +36,7 @@ function config(setup: HaproxySetup, dir: string, port: number, backends: number
     '  timeout server 10s',
     // A check answer may take this long: without it HAProxy allows only `inter` (200 ms), and a
     // starved but healthy instance on a busy machine flaps DOWN.
-    '  timeout check 1s',
+    '  timeout check 2s',
     `  log-format "${LOG_FORMAT}"`,
     'frontend fe',
     `  bind 127.0.0.1:${port}`,

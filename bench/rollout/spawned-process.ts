@@ -50,13 +50,17 @@ export class SpawnedProcess extends ChildRun {
       detached: true, // its own group: stopping it also stops the workers it forked
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const run = new SpawnedProcess(child, command);
     const group = child.pid;
-    if (group !== undefined) {
-      live.add(group);
-      void run.exited.then(() => live.delete(group));
+    if (group === undefined) {
+      child.once('error', () => undefined); // ENOENT, reported below
+      throw new Error(
+        `${command} could not be started: is it installed? (Debian packages haproxy, nginx, wrk; .ci/run installs them)`,
+      );
     }
-    child.once('error', () => undefined); // surfaces as `exited` with no code
+    child.on('error', () => undefined); // a failed signal: `stop()` falls back to SIGKILL
+    const run = new SpawnedProcess(child, command);
+    live.add(group);
+    void run.exited.then(() => live.delete(group));
     return run;
   }
 
