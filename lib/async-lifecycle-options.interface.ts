@@ -1,4 +1,5 @@
 import type { LifecycleCoordinatorOptions } from './core/lifecycle-options.interface.js';
+import type { BullmqIntakeOptions } from './intake/bullmq/bullmq-intake.options.js';
 import type { HttpIntakeOptions } from './intake/http/http-intake.options.js';
 
 /**
@@ -19,6 +20,12 @@ import type { HttpIntakeOptions } from './intake/http/http-intake.options.js';
 export interface AsyncLifecycleOptions extends LifecycleCoordinatorOptions {
   /** Track HTTP requests as managed tasks and drain the server; default `true`. */
   http?: boolean | HttpIntakeOptions;
+  /**
+   * Drain BullMQ workers (`@nestjs/bullmq` processors, `Worker` providers, `manageBullmqWorker`):
+   * stop fetching when the shutdown begins, every job a managed task, jobs still running at
+   * FORCEFUL handed back to their queue. Default: on when the application has workers.
+   */
+  bullmq?: boolean | BullmqIntakeOptions;
   /** Persist each shutdown report here (atomically) and read it back at the next boot. */
   reportFile?: string;
 }

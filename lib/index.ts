@@ -68,6 +68,13 @@ export type {
   ResolvedHttpIntakeOptions,
 } from './intake/http/http-intake.options.js';
 export type { HttpIntakeReport } from './intake/http/http-intake.report.js';
+export { manageBullmqWorker } from './intake/bullmq/manage-bullmq-worker.js';
+export type {
+  BullmqIntakeOptions,
+  ResolvedBullmqIntakeOptions,
+} from './intake/bullmq/bullmq-intake.options.js';
+export type { BullmqIntakeReport } from './intake/bullmq/bullmq-intake.report.js';
+export type { BullmqWorkerLike } from './intake/bullmq/bullmq-worker.interface.js';
 export type { LifecycleLogger } from './core/lifecycle-logger.interface.js';
 export type {
   CleanupInfo,

@@ -1,3 +1,4 @@
+import { bullmqIntakeInstaller } from './bullmq/bullmq-intake.installer.js';
 import { httpIntakeInstaller } from './http/http-intake.installer.js';
 import type { IntakeInstaller } from './intake-installer.interface.js';
 
@@ -5,4 +6,7 @@ import type { IntakeInstaller } from './intake-installer.interface.js';
  * Every intake the Nest module knows, installed at bootstrap in this order. Adding an intake is
  * a folder under `lib/intake/` and one line here.
  */
-export const INTAKE_INSTALLERS: readonly IntakeInstaller[] = [httpIntakeInstaller];
+export const INTAKE_INSTALLERS: readonly IntakeInstaller[] = [
+  httpIntakeInstaller,
+  bullmqIntakeInstaller,
+];
