@@ -151,7 +151,7 @@ describeWithBroker('redis')('BullMQ workers in a real process, real SIGTERM, rea
         });
         if (remaining === 0) resolve();
       });
-      results.push(await stopAfter(last, allDone));
+      results.push(await stopAfter(last, Promise.race([allDone, last.exited])));
       run = undefined;
 
       const counts = await q.getJobCounts('wait', 'active', 'completed', 'failed', 'delayed');

@@ -113,7 +113,8 @@ export class BullmqJobRun {
     try {
       return await task;
     } catch (error) {
-      // Abandoned: the task's handle rejected while its processor still runs.
+      // Decided already when the processor failed (the first decision stands); otherwise the
+      // task was abandoned: its handle rejected while the processor still runs.
       this.decide(this.classify(error), error);
       if (this.outcome === 'handed-back') {
         return await this.host.handBack(this.job, this.token, this.label);

@@ -32,13 +32,13 @@ type Counters = Omit<BullmqIntakeReport, 'workers' | 'workersPaused'>;
 /**
  * Drains BullMQ workers (DESIGN §4 "Intakes"): each job a worker processes runs as a managed task
  * of the configured priority, in stop mode `drain` (see {@link BullmqJobRun}). When the shutdown
- * begins every worker stops fetching at once (`worker.pause(true)`), so the broker hands the
- * queue's next jobs to other instances; the jobs in
- * flight finish in their wave during GRACEFUL; at FORCEFUL their signal aborts, and those that
- * stop — or are abandoned at the end of TERMINATE — go back to their queue with
- * `job.moveToWait(token)` + `WaitingError`, BullMQ's documented manual move: never failed, taken
- * by another worker at once rather than after the stalled-job check. A job fetched after the
- * shutdown began (a fetch already on its way) goes back unprocessed.
+ * begins every worker stops fetching at once (`worker.pause(true)`), so Redis hands the queue's
+ * next jobs to other instances; the jobs in flight finish in their wave during GRACEFUL; at
+ * FORCEFUL their signal aborts, and those that stop — or are abandoned at the end of TERMINATE —
+ * go back to their queue with `job.moveToWait(token)` + `WaitingError`, BullMQ's documented
+ * manual move: never failed, taken by another worker at once rather than after the stalled-job
+ * check. A job fetched after the shutdown began (a fetch already on its way) goes back
+ * unprocessed.
  *
  * Closing the workers stays with their owner (`@nestjs/bullmq` closes its own in
  * `onApplicationShutdown`); by then they have nothing left in flight.
