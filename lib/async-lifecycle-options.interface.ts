@@ -1,4 +1,5 @@
 import type { LifecycleCoordinatorOptions } from './core/lifecycle-options.interface.js';
+import type { BullmqIntakeOptions } from './intake/bullmq/bullmq-intake.options.js';
 import type { HttpIntakeOptions } from './intake/http/http-intake.options.js';
 import type { ScheduleIntakeOptions } from './intake/schedule/schedule-intake.options.js';
 import type { WebSocketIntakeOptions } from './intake/websocket/websocket-intake.options.js';
@@ -34,6 +35,12 @@ export interface AsyncLifecycleOptions extends LifecycleCoordinatorOptions {
   http2?: boolean | Http2IntakeOptions;
   /** How `endOnShutdown()` streams and `longPoll()` polls end at intake close. */
   sse?: true | SseIntakeOptions;
+  /**
+   * Drain BullMQ workers (`@nestjs/bullmq` processors, `Worker` providers, `manageBullmqWorker`):
+   * stop fetching when the shutdown begins, every job a managed task, jobs still running at
+   * FORCEFUL handed back to their queue. Default: on when the application has workers.
+   */
+  bullmq?: boolean | BullmqIntakeOptions;
   /** Persist each shutdown report here (atomically) and read it back at the next boot. */
   reportFile?: string;
 }

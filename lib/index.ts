@@ -93,6 +93,13 @@ export type {
   SseIntakeOptions,
 } from './intake/sse/sse-intake.options.js';
 export type { SseIntakeReport } from './intake/sse/sse-intake.report.js';
+export { manageBullmqWorker } from './intake/bullmq/manage-bullmq-worker.js';
+export type {
+  BullmqIntakeOptions,
+  ResolvedBullmqIntakeOptions,
+} from './intake/bullmq/bullmq-intake.options.js';
+export type { BullmqIntakeReport } from './intake/bullmq/bullmq-intake.report.js';
+export type { BullmqWorkerLike } from './intake/bullmq/bullmq-worker.interface.js';
 export type { LifecycleLogger } from './core/lifecycle-logger.interface.js';
 export type {
   CleanupInfo,

@@ -1,3 +1,4 @@
+import { bullmqIntakeInstaller } from './bullmq/bullmq-intake.installer.js';
 import { httpIntakeInstaller } from './http/http-intake.installer.js';
 import { http2IntakeInstaller } from './http2/http2-intake.installer.js';
 import { sseIntakeInstaller } from './sse/sse-intake.installer.js';
@@ -15,4 +16,5 @@ export const INTAKE_INSTALLERS: readonly IntakeInstaller[] = [
   webSocketIntakeInstaller,
   http2IntakeInstaller,
   sseIntakeInstaller,
+  bullmqIntakeInstaller,
 ];

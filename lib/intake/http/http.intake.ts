@@ -83,7 +83,6 @@ export class HttpIntake implements Intake {
     this.server.on(connectionEvent, (socket: Socket) => {
       this.connections.set(socket, { active: 0, idleSince: performance.now() });
       socket.once('close', () => this.connections.delete(socket));
-      this.handle?.noteArrival();
     });
     // An upgraded connection (a WebSocket) is the WebSocket intake's to close, never idle here.
     // Listened to only when the app handles upgrades: a listener changes how Node treats them.
@@ -149,6 +148,9 @@ export class HttpIntake implements Intake {
       this.refuse(res);
     } else if (this.draining) {
       this.counters.admitted++;
+      // A request the load balancer routed here (never a probe: excluded paths return above)
+      // keeps the measured drain open; a bare connection does not, it may be a health check.
+      this.handle?.noteArrival();
     }
   }
 
