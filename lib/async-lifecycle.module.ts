@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import {
+  ASYNC_LIFECYCLE_OPTIONS,
   ConfigurableAsyncLifecycleModule,
   OPTIONS_TYPE,
 } from './async-lifecycle.module-definition.js';
@@ -50,6 +51,16 @@ export class AsyncLifecycleModule extends ConfigurableAsyncLifecycleModule {
    * AsyncLifecycleModule.forRoot({ drainDelayMs: 5_000, gracePeriodMs: 30_000 })
    */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    return super.forRoot(options);
+    // Nest's builder copies the options key by key (null throws a bare TypeError there, an
+    // array becomes {}): the value goes in as given, for the options provider to validate.
+    const definition = super.forRoot({});
+    const providers = (definition.providers ?? []).map((provider) =>
+      typeof provider === 'object' &&
+      'provide' in provider &&
+      provider.provide === ASYNC_LIFECYCLE_OPTIONS
+        ? { provide: ASYNC_LIFECYCLE_OPTIONS, useValue: options }
+        : provider,
+    );
+    return { ...definition, providers };
   }
 }
