@@ -42,6 +42,17 @@ export const LifecycleMessages = {
   reportDirectoryUnusable: (path: string, directory: string, problem: string) =>
     `reportFile ${path}: its directory ${directory} ${problem}; the shutdown report will not be saved`,
   signalReceived: (signal: string) => `Received ${signal}: starting the phased shutdown`,
+  signalDuringBootstrap: (signal: string) =>
+    `Received ${signal} during bootstrap: the phased shutdown starts once bootstrap has finished`,
+  bootstrapFailed: (signal: string, error: string) =>
+    `Bootstrap failed after ${signal}: ${error}; shutting down what it started`,
+  signalAfterClose: (signal: string, code: number) =>
+    `Received ${signal} after the application closed: exiting now with code ${code}`,
+  nestShutdownHooks: (signals: readonly string[]) =>
+    `app.enableShutdownHooks() is on beside enableLifecycleShutdown(app): Nest's listeners for ` +
+    `${signals.join(', ')} were removed, enableLifecycleShutdown handles them (Nest's would close ` +
+    'the application a second time and re-raise the signal: exit 143 instead of 0). Remove the ' +
+    'enableShutdownHooks() call.',
   signalEscalate: (signal: string, count: number) =>
     `Received ${signal} again (${count}): escalating to the next phase`,
   signalTerminate: (signal: string) => `Received ${signal} a third time: terminating now`,
