@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import {
   ASYNC_LIFECYCLE_OPTIONS,
   ConfigurableAsyncLifecycleModule,
@@ -11,6 +11,7 @@ import { LifecycleExplorer } from './discovery/lifecycle.explorer.js';
 import { LifecycleRegistrar } from './discovery/lifecycle.registrar.js';
 import { LifecycleHealthIndicator } from './health/lifecycle.health.js';
 import { INTAKE_INSTALLERS } from './intake/intake-installers.js';
+import { CancellationFilter } from './nest/cancellation.filter.js';
 import { lifecycleCoordinatorProvider } from './nest/lifecycle-coordinator.provider.js';
 import { lifecycleLoggerProvider } from './nest/lifecycle-logger.provider.js';
 import { moduleOptionsProvider } from './nest/module-options.provider.js';
@@ -42,6 +43,8 @@ import { LifecycleShutdownHooks } from './nest/lifecycle-shutdown.hooks.js';
     LifecycleHealthIndicator,
     // What intakes must do at instantiation, before any module init.
     ...INTAKE_INSTALLERS.flatMap((installer) => installer.providers ?? []),
+    // A cancellation that reaches Nest's exception layer answers a retryable error, not a 500.
+    { provide: APP_FILTER, useClass: CancellationFilter },
   ],
   exports: [LifecycleCoordinator, LifecycleHealthIndicator],
 })

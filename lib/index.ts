@@ -6,6 +6,8 @@ export { ASYNC_LIFECYCLE_OPTIONS } from './async-lifecycle.module-definition.js'
 export { enableLifecycleShutdown } from './nest/enable-lifecycle-shutdown.js';
 export { exitCodeOf } from './nest/shutdown-signal.handler.js';
 export type { LifecycleShutdownOptions } from './nest/shutdown-signal.handler.js';
+export { CancellationFilter } from './nest/cancellation.filter.js';
+export type { CancelledCallError } from './nest/cancellation.filter.js';
 // `ManagedTask` is both the decorator and the task handle type.
 export { ManagedTask } from './decorators/managed-task.decorator.js';
 export type { ManagedTaskOptions, TaskStart } from './decorators/managed-task.decorator.js';
