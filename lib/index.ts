@@ -19,6 +19,7 @@ export { InvalidLifecycleDeclarationError } from './discovery/invalid-declaratio
 
 // Health (terminus)
 export { LifecycleHealthIndicator } from './health/lifecycle.health.js';
+export { LifecycleTerminusLogger } from './health/lifecycle-terminus.logger.js';
 export type { LastShutdownSummary, LifecycleIndicatorResult } from './health/lifecycle.health.js';
 
 // Engine (framework-free)
