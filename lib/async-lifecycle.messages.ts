@@ -60,6 +60,8 @@ export const LifecycleMessages = {
   closeFailed: (error: string) => `app.close() failed: ${error}`,
   watchdog: (afterMs: number, lingering: string) =>
     `The process is still alive ${afterMs} ms after the shutdown; exiting. Still open: ${lingering || 'nothing Node reports'}`,
+  bootstrapTimedOut: (afterMs: number, lingering: string) =>
+    `Bootstrap has not finished ${afterMs} ms after the first signal; exiting without the phased shutdown. Still open: ${lingering || 'nothing Node reports'}`,
   closeTimedOut: (afterMs: number, lingering: string) =>
     `app.close() has not finished ${afterMs} ms after the first signal; exiting. Still open: ${lingering || 'nothing Node reports'}`,
 } as const;

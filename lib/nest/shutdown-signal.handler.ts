@@ -209,16 +209,25 @@ export class ShutdownSignalHandler {
    * have finished at onApplicationShutdown, is logged and written.
    */
   private closeTimedOut(limit: number): void {
-    const { coordinator, logger, reportFile } = this.deps;
-    logger.error(LifecycleMessages.closeTimedOut(limit, describeLingering(this.baseline)));
-    const report = coordinator.completeReport(ownHandles());
-    if (report !== undefined && reportFile !== undefined) {
-      try {
-        storeReportSync(reportFile, report);
-      } catch (error) {
-        logger.warn(LifecycleMessages.reportFileUnwritable(describeError(error)));
+    const { coordinator, logger, reportFile, bootstrap } = this.deps;
+    try {
+      const lingering = describeLingering(this.baseline);
+      logger.error(
+        bootstrap.pending
+          ? LifecycleMessages.bootstrapTimedOut(limit, lingering)
+          : LifecycleMessages.closeTimedOut(limit, lingering),
+      );
+      const report = coordinator.completeReport(ownHandles());
+      if (report !== undefined && reportFile !== undefined) {
+        try {
+          storeReportSync(reportFile, report);
+        } catch (error) {
+          logger.warn(LifecycleMessages.reportFileUnwritable(describeError(error)));
+        }
       }
+    } finally {
+      // Whatever the report did: the process ends now.
+      process.exit(1);
     }
-    process.exit(1);
   }
 }

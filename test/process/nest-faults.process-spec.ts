@@ -140,6 +140,28 @@ describe('the Nest layer in a real process, off the happy path', () => {
   );
 
   it(
+    'SIGTERM during an app.init() that never ends: the watchdog exits 1 at the budgets, saying so',
+    async () => {
+      const phases = { gracefulMs: 300, forcefulMs: 100, terminateMs: 100 };
+      run = start({ APP: 'http', INIT: 'slow', OPTIONS: JSON.stringify({ phases }) });
+      await run.waitFor(/^INIT waiting$/);
+      const sentAt = performance.now();
+      run.child.kill('SIGTERM');
+      const { code, signal, at: exitedAt } = await run.exited;
+
+      expect({ code, signal }).toEqual({ code: 1, signal: null });
+      expect(exitedAt - sentAt).toBeLessThan(500 + CLOSE_ALLOWANCE_MS + MARGIN_MS);
+      expectOrder(run, [
+        'Received SIGTERM during bootstrap',
+        'Bootstrap has not finished 5500 ms after the first signal; exiting without the phased shutdown',
+      ]);
+      expect(count(run, 'INIT done')).toBe(0);
+      expect(run.errorOutput).toBe('');
+    },
+    TEST_TIMEOUT_MS + CLOSE_ALLOWANCE_MS,
+  );
+
+  it(
     'a logger that throws once a hook closed its stream: the shutdown ends, exit code and reportFile say how',
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'nest-faults-'));
