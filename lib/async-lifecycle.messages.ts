@@ -46,6 +46,8 @@ export const LifecycleMessages = {
     `Received ${signal} during bootstrap: the phased shutdown starts once bootstrap has finished`,
   bootstrapFailed: (signal: string, error: string) =>
     `Bootstrap failed after ${signal}: ${error}; shutting down what it started`,
+  closedAfterSignal: (signal: string, code: number) =>
+    `Application closed after ${signal}: exit code ${code}`,
   signalAfterClose: (signal: string, code: number) =>
     `Received ${signal} after the application closed: exiting now with code ${code}`,
   nestShutdownHooks: (signals: readonly string[]) =>

@@ -195,6 +195,7 @@ export class ShutdownSignalHandler {
       this.exitCode = exitCode;
       process.exitCode = exitCode;
     }
+    logger.log(LifecycleMessages.closedAfterSignal(signal, exitCode));
     // Unref'd: a process that nothing holds exits before this fires. The listeners stay until
     // then: a signal in between exits with this code, not by the signal.
     setTimeout(() => {

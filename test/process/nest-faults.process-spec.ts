@@ -255,6 +255,28 @@ describe('the Nest layer in a real process, off the happy path', () => {
   );
 
   it(
+    'a signal after the app closed, while something still holds the process: exits at once with the shutdown code',
+    async () => {
+      run = start({ LINGER: '1', EXIT_GRACE_MS: '60000' });
+      await run.waitFor(/^READY$/);
+      run.child.kill('SIGTERM');
+      await run.waitFor(/Application closed after SIGTERM: exit code 0$/);
+      run.child.kill('SIGTERM');
+      const { code, signal } = await run.exited;
+
+      // Not killed by the signal (143), not held for the 60 s exit grace.
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      expectOrder(run, [
+        'Application closed after SIGTERM: exit code 0',
+        'Received SIGTERM after the application closed: exiting now with code 0',
+        'EXIT 0',
+      ]);
+      expect(run.errorOutput).toBe('');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'a plain close() after enableLifecycleShutdown removes its listeners; the next app is unaffected',
     async () => {
       run = start({ FIRST_APP: '1' });
