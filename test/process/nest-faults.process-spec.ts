@@ -113,6 +113,33 @@ describe('the Nest layer in a real process, off the happy path', () => {
   );
 
   it(
+    'two signals during app.init(): the shutdown starts at FORCEFUL once bootstrap is over',
+    async () => {
+      run = start({ APP: 'http', INIT: 'slow' });
+      await run.waitFor(/^INIT waiting$/);
+      run.child.kill('SIGTERM');
+      await run.waitFor(/Received SIGTERM during bootstrap/);
+      run.child.kill('SIGTERM');
+      await run.waitFor(/Received SIGTERM again \(2\)/);
+      run.child.send('finish-init');
+      const { code, signal } = await run.exited;
+
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      expectOrder(run, [
+        'INIT done',
+        'TASK poll started',
+        'EVENT phase forceful (start)',
+        'TASK poll stopped',
+        'HOOK store closed',
+        'EXIT 0',
+      ]);
+      expect(report(run)).toMatchObject({ outcome: 'forced', phaseReached: 'forceful' });
+      expect(run.errorOutput).toBe('');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'SIGTERM during app.init(), then bootstrap fails: the process still exits, with 1, saying why',
     async () => {
       run = start({ APP: 'http', INIT: 'fail' });
