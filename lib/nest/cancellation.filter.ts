@@ -45,6 +45,37 @@ class Cancellation {
   }
 }
 
+/** What the filter needs of a gateway's client: socket.io's socket or a `ws` WebSocket. */
+interface GatewayClient {
+  emit?: (event: string, data: unknown) => unknown;
+  send?: (data: string) => unknown;
+  readyState?: unknown;
+  handshake?: unknown;
+}
+
+/** The `readyState` of an open `ws` WebSocket. */
+const WS_OPEN = 1;
+
+/**
+ * Sends `error` to a gateway's client as an `exception` event. A socket.io socket's `emit` sends
+ * it; a `ws` WebSocket's `emit` is its local EventEmitter's (Nest's own filter sends nothing
+ * there), so it gets the message in the `{ event, data }` form `WsAdapter` uses for replies.
+ */
+function sendToGatewayClient(client: unknown, error: CancelledCallError): void {
+  if (typeof client !== 'object' || client === null) return;
+  const socket = client as GatewayClient;
+  const isWs =
+    typeof socket.send === 'function' &&
+    typeof socket.readyState === 'number' &&
+    socket.handshake === undefined;
+  if (isWs) {
+    if (socket.readyState === WS_OPEN)
+      socket.send?.(JSON.stringify({ event: 'exception', data: error }));
+  } else if (typeof socket.emit === 'function') {
+    socket.emit('exception', error);
+  }
+}
+
 /**
  * Answers a cancellation that reaches Nest's exception layer — a handler let through the
  * `CancelledError` of its task or of a call it awaited, or an `AbortError` — with an error the
@@ -53,10 +84,13 @@ class Cancellation {
  *
  * - HTTP (Express, Fastify): `503 Service Unavailable` with `Retry-After: 1`;
  * - RPC (any microservice transport): the call fails with a {@link CancelledCallError};
- * - WebSocket: the gateway emits the same as its `exception` event, as Nest's own filter does;
+ * - WebSocket: the client is sent the same as an `exception` event (socket.io, and `ws`, where
+ *   Nest's own filter sends nothing);
  * - any other context (GraphQL …): the cancellation is handed back as it is.
  *
- * Registered globally by `AsyncLifecycleModule` (`APP_FILTER`). It is picked for cancellations
+ * Registered globally by `AsyncLifecycleModule` (`APP_FILTER`) — Nest applies global filters to
+ * HTTP and microservices, not to WebSocket gateways: a gateway takes it with
+ * `@UseFilters(CancellationFilter)`. It is picked for cancellations
  * only: every other error reaches the filters it reached before, and a filter of the route, of
  * the controller or a catch-all filter of the application that comes first keeps handling
  * cancellations its own way. Costs nothing while no error is thrown.
@@ -85,10 +119,7 @@ export class CancellationFilter implements ExceptionFilter {
       return throwError(() => error);
     }
     if (type === 'ws') {
-      const client = host
-        .switchToWs()
-        .getClient<{ emit?: (event: string, data: unknown) => unknown }>();
-      if (typeof client?.emit === 'function') client.emit('exception', this.error());
+      sendToGatewayClient(host.switchToWs().getClient<unknown>(), this.error());
       return undefined;
     }
     return exception;

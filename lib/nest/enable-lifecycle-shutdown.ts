@@ -6,8 +6,10 @@ import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
 import { LIFECYCLE_LOGGER } from './lifecycle-logger.provider.js';
 import { BootstrapTracker } from './bootstrap.tracker.js';
 import { LifecycleShutdownHooks } from './lifecycle-shutdown.hooks.js';
-import { RESOLVED_MODULE_OPTIONS } from './module-options.provider.js';
-import type { ResolvedModuleOptions } from './module-options.validator.js';
+import {
+  RESOLVED_MODULE_OPTIONS,
+  type ResolvedModuleOptions,
+} from './resolved-module-options.interface.js';
 import { ShutdownSignalHandler, type LifecycleShutdownOptions } from './shutdown-signal.handler.js';
 
 const enabled = new WeakSet<INestApplicationContext>();

@@ -9,6 +9,7 @@ import {
   type ExceptionFilter,
   Module,
   NotFoundException,
+  UseFilters,
   type INestApplication,
   type INestMicroservice,
 } from '@nestjs/common';
@@ -20,11 +21,14 @@ import {
   type ClientProxy,
 } from '@nestjs/microservices';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { WsAdapter } from '@nestjs/platform-ws';
 import { Test } from '@nestjs/testing';
+import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { AddressInfo, Server } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import {
   AsyncLifecycleModule,
+  CancellationFilter,
   CancelledError,
   LifecycleCoordinator,
   TaskPriority,
@@ -36,6 +40,7 @@ import { draining } from '../support/lifecycle-events.js';
 import { OpenApps } from '../support/nest-app.js';
 import { RecordingLogger } from '../support/recording-logger.js';
 import { freePort } from '../support/servers/free-port.js';
+import { openGatewayClient, type GatewayClient } from '../support/gateway-client.js';
 
 /*
  * DESIGN §7 "a cancellation that reaches Nest's exception layer → 503 with Retry-After (HTTP) /
@@ -267,3 +272,93 @@ describe('a cancellation reaching Nest over RPC (TCP transport)', () => {
     ]);
   });
 });
+
+/** Records Nest's log, and says when its first ERROR line came. */
+class ErrorAwareLogger extends RecordingLogger {
+  readonly firstError = deferred();
+
+  override error(message: string): void {
+    super.error(message);
+    this.firstError.resolve();
+  }
+}
+
+describe.each(['ws', 'socket.io'] as const)(
+  'a cancellation reaching Nest in a %s gateway',
+  (transport) => {
+    const apps = new OpenApps();
+    const clients: GatewayClient[] = [];
+
+    afterEach(async () => {
+      await Promise.all(clients.splice(0).map((client) => client.dispose()));
+      await apps.closeAll();
+    });
+
+    async function start(throws: () => unknown) {
+      // Nest applies no global filter to gateways: a gateway names it.
+      @UseFilters(CancellationFilter)
+      @WebSocketGateway()
+      class WorkGateway {
+        @SubscribeMessage('throws')
+        throws(): never {
+          throw throws();
+        }
+
+        @SubscribeMessage('fails')
+        fails(): never {
+          throw new Error('a real failure');
+        }
+      }
+      @Module({
+        imports: [AsyncLifecycleModule.forRoot({ logger: false, progressIntervalMs: 0 })],
+        providers: [WorkGateway],
+      })
+      class AppModule {}
+      const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+      const app = apps.track(moduleRef.createNestApplication());
+      if (transport === 'ws') app.useWebSocketAdapter(new WsAdapter(app));
+      const nestLog = new ErrorAwareLogger();
+      app.useLogger(nestLog);
+      await app.listen(0, '127.0.0.1');
+      const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+      const client = openGatewayClient(transport, port);
+      clients.push(client);
+      await client.opened;
+      return { nestLog, client };
+    }
+
+    it.each(CANCELLATIONS)(
+      '%s thrown by a handler: the client gets a retryable exception event, no ERROR line',
+      async (_label, make) => {
+        const { nestLog, client } = await start(make);
+        client.send('throws', {});
+        const exception = await client.next('exception');
+        expect(exception.data).toEqual({
+          status: 'error',
+          statusCode: 503,
+          error: 'Service Unavailable',
+          code: 14,
+          message: RETRYABLE_RUNNING,
+          retryable: true,
+        });
+        expect(nestLog.messages('error')).toEqual([]);
+      },
+    );
+
+    it('any other error is handled by Nest as before, with its ERROR line', async () => {
+      const { nestLog, client } = await start(() => undefined);
+      client.send('fails', {});
+      if (transport === 'socket.io') {
+        // socket.io delivers Nest's own answer; over ws, Nest's filter sends nothing.
+        expect((await client.next('exception')).data).toMatchObject({
+          status: 'error',
+          message: 'Internal server error',
+        });
+      }
+      await nestLog.firstError.promise;
+      expect(nestLog.messages('error')).toEqual([
+        expect.objectContaining({ message: 'a real failure' }),
+      ]);
+    });
+  },
+);
