@@ -6,6 +6,8 @@ export { ASYNC_LIFECYCLE_OPTIONS } from './async-lifecycle.module-definition.js'
 export { enableLifecycleShutdown } from './nest/enable-lifecycle-shutdown.js';
 export { exitCodeOf } from './nest/shutdown-signal.handler.js';
 export type { LifecycleShutdownOptions } from './nest/shutdown-signal.handler.js';
+export { CancellationFilter } from './nest/cancellation.filter.js';
+export type { CancelledCallError } from './nest/cancellation.filter.js';
 // `ManagedTask` is both the decorator and the task handle type.
 export { ManagedTask } from './decorators/managed-task.decorator.js';
 export type { ManagedTaskOptions, TaskStart } from './decorators/managed-task.decorator.js';
@@ -17,6 +19,7 @@ export { InvalidLifecycleDeclarationError } from './discovery/invalid-declaratio
 
 // Health (terminus)
 export { LifecycleHealthIndicator } from './health/lifecycle.health.js';
+export { LifecycleTerminusLogger } from './health/lifecycle-terminus.logger.js';
 export type { LastShutdownSummary, LifecycleIndicatorResult } from './health/lifecycle.health.js';
 
 // Engine (framework-free)

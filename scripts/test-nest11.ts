@@ -15,6 +15,7 @@ const NEST_11 = {
   dependencies: {
     '@nestjs/common': '11.2.10',
     '@nestjs/core': '11.2.10',
+    '@nestjs/microservices': '11.2.6',
     '@nestjs/platform-express': '11.2.10',
     '@nestjs/platform-fastify': '11.2.8',
     // The @nestjs/schedule a Nest 11 application has; 12.x runs on Nest 12 in the main run.
