@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { WebSocket, WebSocketServer } from 'ws';
-import { Agent, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { ShutdownPhase, type AsyncLifecycleOptions } from '../../lib/index.js';
 import { httpGet } from '../support/http-client.js';
 import { startIntakeApp, type AdapterName, type Gate } from '../support/http-intake-app.js';
 import { draining, nextEvent, phaseEntered } from '../support/lifecycle-events.js';
 import { OpenApps } from '../support/nest-app.js';
-import type { RawHttpConnection } from '../support/raw-http-connection.js';
+import { RawHttpConnection } from '../support/raw-http-connection.js';
 
 /*
  * The connections a real server sees during a shutdown, one client behaviour each, on Express
@@ -281,30 +281,42 @@ describe.each<AdapterName>(['express', 'fastify'])(
     });
 
     describe('after intake closed', () => {
-      it('serves new connections while the HTTP wave runs, each told to close; refuses them once it ended', async () => {
-        const { app, url, gates, coordinator } = await start();
-        const held = httpGet(`${url}/hold/a`);
+      it('tells the connections it had to go, keeps the ones it accepts while the HTTP wave runs, then refuses new ones', async () => {
+        const { app, url, port, gates, coordinator, raw } = await start();
+        const held = httpGet(`${url}/hold/a`); // traffic in flight: the HTTP wave stays open
         await gates.gate('a').entered.promise;
+        const before = raw();
+        await before.get('/fast');
+        await before.untilText('fast');
         const intakeClosed = phaseEntered(coordinator, ShutdownPhase.GRACEFUL);
         const closing = app.close();
         await intakeClosed;
 
-        // A load balancer that has not noticed yet: served, not refused, and told to go.
-        const agent = new Agent({ keepAlive: true });
-        cleanups.push(() => agent.destroy());
-        const late = await httpGet(`${url}/fast`, agent);
-        expect(late).toMatchObject({ status: 200, body: 'fast', headers: { connection: 'close' } });
+        // A client connected before: its next response tells it to go elsewhere.
+        await before.get('/fast');
+        expect(await before.closed).toEqual(CLEAN_CLOSE);
+        expect(before.headersOf(1)).toContain('connection: close');
+        // A load balancer that has not noticed yet, on a new connection: served, not refused,
+        // and the connection kept — reconnecting would only bring it back here.
+        const late = raw();
+        await late.get('/fast');
+        await late.untilText('fast');
+        expect(late.headersOf(0)).toContain('connection: keep-alive');
 
         gates.gate('a').release.resolve();
         await expect(held).resolves.toMatchObject({ status: 200 });
         await gates.criticalSignalled.promise; // the HTTP wave has ended
-        await expect(httpGet(`${url}/fast`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+        // Its connection is closed (a FIN, nothing in progress), new ones are refused.
+        expect(await late.closed).toEqual(CLEAN_CLOSE);
+        const refused = new RawHttpConnection({ port });
+        expect(await refused.closed).toEqual({ endedByServer: false, errorCode: 'ECONNREFUSED' });
         gates.criticalRelease.resolve();
         await closing;
         expect(coordinator.getReport()?.intakes.http).toMatchObject({
           inFlightAtStart: 1,
-          admittedAfterIntakeClosed: 1,
+          admittedAfterIntakeClosed: 2,
           refused: 0,
+          idleClosed: 1,
         });
       });
     });

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { httpGet } from '../support/http-client.js';
 import { startIntakeApp, type AdapterName } from '../support/http-intake-app.js';
+import { draining } from '../support/lifecycle-events.js';
 import { OpenApps } from '../support/nest-app.js';
 import type { RawHttpConnection } from '../support/raw-http-connection.js';
 
@@ -13,7 +14,8 @@ import type { RawHttpConnection } from '../support/raw-http-connection.js';
 
 const BUDGETS = { gracefulMs: 300, forcefulMs: 200, terminateMs: 100 };
 /** The budgets, the final close's settling (at most 1 s) and a generous margin for a busy box. */
-const CLOSE_BOUND_MS = BUDGETS.gracefulMs + BUDGETS.forcefulMs + BUDGETS.terminateMs + 1000 + 1500;
+const CLOSE_BOUND_MS =
+  300 + BUDGETS.gracefulMs + BUDGETS.forcefulMs + BUDGETS.terminateMs + 1000 + 1500;
 
 describe.each<AdapterName>(['express', 'fastify'])('the final close (%s)', (adapter) => {
   const apps = new OpenApps();
@@ -26,8 +28,8 @@ describe.each<AdapterName>(['express', 'fastify'])('the final close (%s)', (adap
     await apps.closeAll();
   });
 
-  const start = async () => {
-    const harness = await startIntakeApp(adapter, apps, sockets, { phases: BUDGETS });
+  const start = async (drainDelayMs = 0) => {
+    const harness = await startIntakeApp(adapter, apps, sockets, { phases: BUDGETS, drainDelayMs });
     releases.push(() => harness.gates.releaseAll());
     harness.gates.criticalRelease.resolve();
     return harness;
@@ -57,13 +59,16 @@ describe.each<AdapterName>(['express', 'fastify'])('the final close (%s)', (adap
   it(
     'answers 503 to a request still arriving at the end, after holding the HTTP wave for it',
     async () => {
-      const { app, coordinator, raw } = await start();
+      const { app, coordinator, raw } = await start(300);
+      const began = draining(coordinator);
+      const started = performance.now();
+      const closing = app.close();
+      await began;
+      // During the drain, a client starts a request and sends nothing more.
       const slow = raw();
       await slow.connected;
-      await slow.write('GET /fast HTTP/1.1\r\nHost: loc'); // and nothing more
-
-      const started = performance.now();
-      await app.close();
+      await slow.write('GET /fast HTTP/1.1\r\nHost: loc');
+      await closing;
       expect(performance.now() - started).toBeLessThan(CLOSE_BOUND_MS);
       expect(await slow.closed).toMatchObject({ endedByServer: true });
       expect(slow.statuses).toEqual([503]);

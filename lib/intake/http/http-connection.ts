@@ -37,6 +37,8 @@ export class HttpConnection {
   bytesAtIdle: number;
   /** Its latest request was on an excluded path (a probe): kept open until the final close. */
   probe = false;
+  /** Its responses say `Connection: close` from now on: its client should go elsewhere. */
+  toldToGo = false;
   /** The response of the latest request, kept after it closed: how the connection ended. */
   private last: ServerResponse | undefined;
   /** How the intake ended it, set just before it did. */
@@ -123,11 +125,12 @@ export class HttpConnection {
   }
 
   /**
-   * Intake closed: the latest response, if it is a tracked one still to be written, will close
-   * the connection. A probe's connection is left open, and so is one whose response is already
-   * streaming (the idle sweep closes it afterwards).
+   * Tells the client to go: from now on its responses say `Connection: close`, starting with the
+   * latest if it is a tracked one still to be written. A probe's connection is left open, and so
+   * is one whose response is already streaming (the idle sweep closes it afterwards).
    */
-  closeAfterLatest(): void {
+  tellToGo(): void {
+    this.toldToGo = true;
     const res = this.latest;
     if (res !== undefined && !this.probe && !res.headersSent) this.closeAfter(res);
   }
@@ -138,13 +141,16 @@ export class HttpConnection {
   }
 
   /**
-   * A request is arriving on it: its parser is inside one (`receiving`), or bytes came in since
-   * it became idle — a request whose headers are not complete yet, so not yet seen.
+   * A request is arriving on it: bytes came in since it became idle — a request whose headers
+   * are not complete yet, so not yet seen —, or its parser is inside one (`receiving`; Node
+   * also lists there a new connection that has sent nothing, for its headers timeout, hence the
+   * bytes it must have read).
    */
   isReceiving(receiving: ReadonlySet<Socket> | undefined): boolean {
+    const read = this.socket.bytesRead;
     return (
-      receiving?.has(this.socket) === true ||
-      (this.open.size === 0 && this.socket.bytesRead !== this.bytesAtIdle)
+      (this.open.size === 0 && read !== this.bytesAtIdle) ||
+      (read > 0 && receiving?.has(this.socket) === true)
     );
   }
 

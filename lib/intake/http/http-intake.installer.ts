@@ -31,6 +31,7 @@ export const httpIntakeInstaller: IntakeInstaller<ResolvedHttpIntakeOptions> = {
     const intake = new HttpIntake(server as HttpServer, options, {
       events: coordinator.events$,
       quietMs: coordinator.options.drain.quietMs,
+      acceptAfterCloseMs: coordinator.options.gracefulMs / 2,
     });
     intake.install(coordinator.registerIntake(intake));
     const close = adapter.close;

@@ -34,7 +34,16 @@ export interface HttpIntakeContext {
    * connection is closed: the drain's `quietMs`, or 1000 ms with a fixed drain.
    */
   readonly quietMs?: number;
+  /**
+   * How long after intake closed new connections are still accepted (while the HTTP wave runs):
+   * half the graceful budget, so that what is accepted last still has the other half to finish.
+   * Default 15 s.
+   */
+  readonly acceptAfterCloseMs?: number;
 }
+
+/** `acceptAfterCloseMs` when the coordinator does not say: half of GRACEFUL's default 30 s. */
+const DEFAULT_ACCEPT_AFTER_CLOSE_MS = 15_000;
 
 /** A socket after an upgrade: Node freed its HTTP parser and handed it to the app. */
 function isUpgraded(socket: Socket): boolean {
@@ -93,10 +102,13 @@ export class HttpIntake implements Intake {
     upgraded: 0,
   };
   private readonly quietMs: number;
+  private readonly acceptAfterCloseMs: number;
   private draining = false;
   /** When intake closed (`performance.now()`). */
   private closedAt: number | undefined;
-  /** The HTTP wave has ended: nothing more is admitted, the listener is closed. */
+  /** The listener is closed: new connections are refused, every connection is told to go. */
+  private acceptingEnded = false;
+  /** The HTTP wave has ended: nothing more is admitted. */
   private admissionEnded = false;
   /** When the last request (not a probe's) arrived. */
   private lastArrivalAt = performance.now();
@@ -115,6 +127,7 @@ export class HttpIntake implements Intake {
     private readonly context: HttpIntakeContext = {},
   ) {
     this.quietMs = context.quietMs || DEFAULT_DRAIN.quietMs;
+    this.acceptAfterCloseMs = context.acceptAfterCloseMs ?? DEFAULT_ACCEPT_AFTER_CLOSE_MS;
   }
 
   /** Takes over the server's request listeners; `handle` is what `registerIntake` returned. */
@@ -280,7 +293,7 @@ export class HttpIntake implements Intake {
     }
     this.lastArrivalAt = performance.now();
     // Decided before the app runs: it may answer synchronously (a 404).
-    if (this.closedAt !== undefined) connection.closeAfter(res);
+    if (connection.toldToGo) connection.closeAfter(res);
     const task = this.handle?.admit(
       () => {
         this.forward(req, res);
@@ -322,7 +335,11 @@ export class HttpIntake implements Intake {
   private closeIntake(): void {
     if (this.closedAt !== undefined) return;
     this.closedAt = performance.now();
-    for (const connection of this.connections.values()) connection.closeAfterLatest();
+    // The clients connected now go elsewhere: a load balancer that noticed routes them away.
+    // Connections accepted from now on are kept until the listener closes: a client that comes
+    // back here would only come back again, and a stream of reconnections would put connections
+    // in the accept queue just when the listener closes — the kernel resets those.
+    for (const connection of this.connections.values()) connection.tellToGo();
     // Now, before the first wave starts: a wave with nothing in it would end at once.
     this.sweepConnections();
     // Unref'd: the sweep must not keep the process alive; the HTTP wave's end stops it.
@@ -331,11 +348,15 @@ export class HttpIntake implements Intake {
   }
 
   private sweepConnections(): void {
+    const now = performance.now();
+    // Traffic that never stops (a load balancer that never notices, clients straight to the
+    // server) would keep the HTTP wave open until FORCEFUL cut what it admitted last: past this
+    // point new connections are refused, which a client can retry, and the wave drains.
+    if (now - (this.closedAt ?? now) >= this.acceptAfterCloseMs) this.stopAccepting();
     const receiving = socketsReceiving(this.server);
     this.checkArrivals(receiving);
     // Only once the load balancer has gone quiet: an idle connection it still pools may carry
     // its next request at any moment, and a close crossing that request loses it.
-    const now = performance.now();
     if (now - this.lastArrivalAt >= this.quietMs) this.closeIdle(receiving, this.quietMs, now);
   }
 
@@ -392,17 +413,28 @@ export class HttpIntake implements Intake {
     if (this.sweep !== undefined) clearInterval(this.sweep);
     this.sweep = undefined;
     this.arrivalsHeld?.();
+    this.stopAccepting();
+    this.closeIdle(socketsReceiving(this.server), 0, performance.now());
+  }
+
+  /**
+   * Closes the listener — new connections are refused from now on — then tells every connection
+   * to go. In that order: no client is reconnecting because of us when the listener closes.
+   */
+  private stopAccepting(): void {
+    if (this.acceptingEnded) return;
+    this.acceptingEnded = true;
     // net's close, not http's: http's would destroy idle connections without looking at what
     // they are receiving, and probes keep their connections.
     if (this.server.listening) NetServer.prototype.close.call(this.server);
-    this.closeIdle(socketsReceiving(this.server), 0, performance.now());
+    for (const connection of this.connections.values()) connection.tellToGo();
   }
 
   /**
    * Ends the connections quiet for `graceMs` since they became idle: a FIN, never a reset — a
    * request already on its way is read and not run, and the client sees the connection close
-   * unanswered rather than reset. `final`: the server is closing — probes' connections go too,
-   * and one accepted a moment ago first gets the time to send its request.
+   * unanswered rather than reset. One accepted a moment ago first gets the time to send its
+   * request. `final`: the server is closing — probes' connections go too.
    */
   private closeIdle(
     receiving: ReadonlySet<Socket> | undefined,
@@ -421,8 +453,8 @@ export class HttpIntake implements Intake {
       if (connection.probe && !final) continue;
       if (!connection.isQuiet(receiving) || socket.writableLength > 0) continue;
       if (now - connection.idleSince < graceMs) continue;
-      // Accepted just before the listener closed: its request may be on the wire.
-      if (final && socket.bytesRead === 0 && now - connection.idleSince < SETTLE_MS) continue;
+      // Accepted a moment ago: its first request is most likely on its way.
+      if (socket.bytesRead === 0 && now - connection.idleSince < SETTLE_MS) continue;
       connection.endedBy = 'idle';
       socket.end();
     }
