@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { Server } from 'node:http';
+import { Agent, type Server } from 'node:http';
 import { ShutdownPhase, type AsyncLifecycleOptions } from '../../lib/index.js';
 import { httpGet } from '../support/http-client.js';
+import { deferred } from '../support/deferred.js';
 import { startIntakeApp, type AdapterName, type Gate } from '../support/http-intake-app.js';
 import { draining, nextEvent, phaseEntered } from '../support/lifecycle-events.js';
 import { OpenApps } from '../support/nest-app.js';
@@ -281,6 +282,62 @@ describe.each<AdapterName>(['express', 'fastify'])(
     });
 
     describe('after intake closed', () => {
+      it('under traffic that never stops, refuses new connections after half the graceful budget: nothing admitted is cut', async () => {
+        const { app, url, gates, coordinator } = await start({
+          phases: { gracefulMs: 2000, forcefulMs: 300, terminateMs: 200 },
+        });
+        gates.criticalRelease.resolve();
+        // A long request keeps the HTTP wave open while the clients below keep sending.
+        const held = httpGet(`${url}/hold/a`);
+        await gates.gate('a').entered.promise;
+        const refusedOnce = deferred();
+        // Four clients straight at the server, each sending again as soon as it is answered.
+        const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+        cleanups.push(() => agent.destroy());
+        let stop = false;
+        const errors: Record<string, number> = {};
+        let answered = 0;
+        const flowing = deferred();
+        const client = async (): Promise<void> => {
+          while (!stop) {
+            try {
+              const result = await httpGet(`${url}/fast`, agent);
+              expect(result.status).toBe(200);
+              answered++;
+              flowing.resolve();
+            } catch (error) {
+              const code = (error as NodeJS.ErrnoException).code ?? String(error);
+              errors[code] = (errors[code] ?? 0) + 1;
+              // Refused: the server is gone for this client; it stops, as a client would.
+              if (code === 'ECONNREFUSED') {
+                refusedOnce.resolve();
+                return;
+              }
+            }
+          }
+        };
+        const clients = [client(), client(), client(), client()];
+        await flowing.promise;
+        const closing = app.close();
+        // Half the graceful budget after intake closed, new connections are refused.
+        await refusedOnce.promise;
+        gates.gate('a').release.resolve();
+        await held;
+        await closing;
+        stop = true;
+        await Promise.all(clients);
+
+        const report = coordinator.getReport();
+        expect({ outcome: report?.outcome, destroyed: report?.intakes.http?.destroyed }).toEqual({
+          outcome: 'clean',
+          destroyed: 0,
+        });
+        expect(report?.intakes.http?.admittedAfterIntakeClosed).toBeGreaterThan(0);
+        expect(answered).toBeGreaterThan(0);
+        // Every client error is a refused connection: nothing reset, nothing cut.
+        expect(Object.keys(errors)).toEqual(['ECONNREFUSED']);
+      });
+
       it('tells the connections it had to go, keeps the ones it accepts while the HTTP wave runs, then refuses new ones', async () => {
         const { app, url, port, gates, coordinator, raw } = await start();
         const held = httpGet(`${url}/hold/a`); // traffic in flight: the HTTP wave stays open
