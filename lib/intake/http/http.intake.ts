@@ -58,21 +58,23 @@ function isUpgraded(socket: Socket): boolean {
  *
  * During a shutdown: nothing changes for clients while the drain lasts (readiness alone goes
  * down; every request admitted counts as an arrival for the measured drain). When intake closes,
- * connections are told to go — the last response queued on each says `Connection: close` — but
- * the server keeps accepting: a load balancer that noticed late still has its requests served
- * while the HTTP wave runs, and a request still arriving holds that wave open. Idle keep-alive
- * connections are closed (a FIN) only once no request has arrived for `quietMs`. When the HTTP
- * wave has ended, the listener closes (new connections are refused, which a load balancer
- * retries elsewhere), idle connections are closed, and a request on a connection still open gets
- * `503` with `Connection: close`. At FORCEFUL (or `requestTimeoutMs`) the connections of
- * requests still running are destroyed. Upgraded connections (WebSockets) are never touched:
- * they belong to their own intake. A probe's connection (excluded paths) stays open until the
- * final close.
+ * the connections open then are told to go — the last response queued on each says `Connection:
+ * close` — but the server keeps accepting while the HTTP wave runs: a load balancer that noticed
+ * late still has its requests served, on connections that are kept, and a request still
+ * arriving holds that wave open. Idle keep-alive connections are closed (a FIN) only once no
+ * request has arrived for `quietMs`. When the HTTP wave has ended — or `acceptAfterCloseMs`
+ * after intake closed, for traffic that never stops — the listener closes (new connections are
+ * refused, which a load balancer retries elsewhere) and every connection is told to go; after the
+ * wave, a request on a connection still open gets `503` with `Connection: close`. At FORCEFUL (or
+ * `requestTimeoutMs`) the connections of requests still running are destroyed. Upgraded
+ * connections (WebSockets) are never touched: they belong to their own intake. A probe's
+ * connection (excluded paths) stays open until the final close.
  *
  * @example
  * const intake = new HttpIntake(server, resolveHttpIntakeOptions(true)!, {
  *   events: coordinator.events$,
- *   quietMs: 1000,
+ *   quietMs: coordinator.options.drain.quietMs,
+ *   acceptAfterCloseMs: coordinator.options.gracefulMs / 2,
  * });
  * intake.install(coordinator.registerIntake(intake));
  * // the adapter's close, before the server closes:
