@@ -1,5 +1,6 @@
 import type { LifecycleCoordinatorOptions } from './core/lifecycle-options.interface.js';
 import type { HttpIntakeOptions } from './intake/http/http-intake.options.js';
+import type { MicroservicesIntakeOptions } from './intake/microservices/microservices-intake.options.js';
 
 /**
  * Options of `AsyncLifecycleModule.forRoot()`: the engine's (`phases`, `drain`, …) plus the
@@ -19,6 +20,11 @@ import type { HttpIntakeOptions } from './intake/http/http-intake.options.js';
 export interface AsyncLifecycleOptions extends LifecycleCoordinatorOptions {
   /** Track HTTP requests as managed tasks and drain the server; default `true`. */
   http?: boolean | HttpIntakeOptions;
+  /**
+   * Drain the microservice servers (TCP, Redis, NATS, RabbitMQ; hybrid or standalone): messages
+   * are managed tasks, servers stop taking messages at shutdown start; default: on when used.
+   */
+  microservices?: boolean | MicroservicesIntakeOptions;
   /** Persist each shutdown report here (atomically) and read it back at the next boot. */
   reportFile?: string;
 }

@@ -62,12 +62,27 @@ export { checkTaskName } from './core/name-check.js';
 
 // Intakes (one folder each under lib/intake)
 export type { IntakeInstaller, IntakeInstallContext } from './intake/intake-installer.interface.js';
+export type { IntakeAttachContext } from './intake/intake-installer.interface.js';
 export { HttpIntake } from './intake/http/http.intake.js';
 export type {
   HttpIntakeOptions,
   ResolvedHttpIntakeOptions,
 } from './intake/http/http-intake.options.js';
 export type { HttpIntakeReport } from './intake/http/http-intake.report.js';
+export type {
+  MicroservicesIntakeOptions,
+  ResolvedMicroservicesIntakeOptions,
+} from './intake/microservices/microservices-intake.options.js';
+export type {
+  MicroservicesIntakeReport,
+  MicroserviceTransport,
+  MicroserviceTransportReport,
+} from './intake/microservices/microservices-intake.report.js';
+export {
+  isRetryableRpcError,
+  SHUTTING_DOWN_CODE,
+} from './intake/microservices/retryable-rpc-error.js';
+export type { RetryableRpcError } from './intake/microservices/retryable-rpc-error.js';
 export type { LifecycleLogger } from './core/lifecycle-logger.interface.js';
 export type {
   CleanupInfo,

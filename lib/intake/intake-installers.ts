@@ -1,8 +1,12 @@
 import { httpIntakeInstaller } from './http/http-intake.installer.js';
 import type { IntakeInstaller } from './intake-installer.interface.js';
+import { microservicesIntakeInstaller } from './microservices/microservices-intake.installer.js';
 
 /**
  * Every intake the Nest module knows, installed at bootstrap in this order. Adding an intake is
  * a folder under `lib/intake/` and one line here.
  */
-export const INTAKE_INSTALLERS: readonly IntakeInstaller[] = [httpIntakeInstaller];
+export const INTAKE_INSTALLERS: readonly IntakeInstaller[] = [
+  httpIntakeInstaller,
+  microservicesIntakeInstaller,
+];
