@@ -15,6 +15,8 @@ export class InFlightMessage {
   partOfShutdown = false;
   /** Handed back at FORCEFUL. */
   handedBack = false;
+  /** Still running at FORCEFUL, and the transport could not hand it back. */
+  forced = false;
   /** The handler's stream ended (or was unsubscribed). */
   done = false;
   /** The transport no longer carries anything of it (its reply went, or was given up). */

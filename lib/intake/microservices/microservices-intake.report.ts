@@ -20,7 +20,10 @@ export interface MicroserviceTransportReport {
    * the consumer stopped, or events on a TCP connection while their wave was open.
    */
   admitted: number;
-  /** Messages that finished on their own during the shutdown: reply sent, handler done. */
+  /**
+   * Messages that finished during the shutdown: their handler completed and its reply went (or
+   * failed on its own and its error went).
+   */
   drained: number;
   /**
    * At FORCEFUL, messages still running that were handed back: nacked for redelivery (RabbitMQ),
@@ -36,8 +39,9 @@ export interface MicroserviceTransportReport {
   /** Events that arrived too late and that the transport cannot redeliver: lost, and logged. */
   dropped: number;
   /**
-   * Messages still running when the shutdown ended that could not be handed back (events
-   * without redelivery, RabbitMQ messages the handler had already acknowledged).
+   * Messages still running at FORCEFUL that the transport could not hand back (events without
+   * redelivery, RabbitMQ messages the handler had already acknowledged), and that then failed
+   * or were cancelled — or are still running when the report is read: lost, in whole or in part.
    */
   unfinished: number;
 }

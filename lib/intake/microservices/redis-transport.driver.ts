@@ -4,6 +4,8 @@ import { nextLoopTurn, type HandBack, type TransportDriver } from './transport-d
 /** The part of Nest's `ServerRedis` this driver uses: its subscriber connection. */
 export interface RedisServerLike {
   unwrap(): unknown;
+  /** With `wildcards`, Nest subscribes to patterns (`PSUBSCRIBE`), else to channels. */
+  readonly options?: { readonly wildcards?: boolean } | null;
 }
 
 interface Subscriber {
@@ -44,9 +46,12 @@ export class RedisTransportDriver implements TransportDriver {
     } catch {
       return; // not listening yet: nothing subscribed
     }
-    // Redis answers in order on this connection: once both confirmations are in, every message
-    // it delivered before has been emitted; one loop turn later it has reached its handler.
-    await Promise.all([subscriber.unsubscribe(), subscriber.punsubscribe()]);
+    // Only the kind Nest subscribed with: ioredis never settles a PUNSUBSCRIBE sent while the
+    // connection has no pattern subscription. Redis answers in order on this connection: once
+    // confirmed, every message it delivered before has been emitted; one loop turn later it has
+    // reached its handler.
+    if (this.server.options?.wildcards === true) await subscriber.punsubscribe();
+    else await subscriber.unsubscribe();
     await nextLoopTurn();
   }
 

@@ -23,7 +23,7 @@ export interface DrainHost {
 }
 
 /** The counts a server keeps; `servers` and `unfinished` are added when reporting. */
-type DrainCounters = Omit<MicroserviceTransportReport, 'servers' | 'unfinished'>;
+type DrainCounters = Omit<MicroserviceTransportReport, 'servers'>;
 
 function isShutdownRefusal(error: unknown): boolean {
   if (isCancellation(error)) return true;
@@ -50,6 +50,7 @@ export class ServerDrain {
     handedBack: 0,
     refused: 0,
     dropped: 0,
+    unfinished: 0,
   };
   private started = false;
   private seq = 0;
@@ -105,7 +106,11 @@ export class ServerDrain {
     for (const message of this.live) {
       if (message.settled) continue;
       const how = this.driver.handBack(message);
-      if (how === 'none') continue;
+      if (how === 'none') {
+        // Its signal aborts now; unless it still completes, what it did not do is lost.
+        message.forced = true;
+        continue;
+      }
       message.handedBack = true;
       this.counters.handedBack++;
       handed++;
@@ -121,11 +126,11 @@ export class ServerDrain {
   }
 
   report(): Omit<MicroserviceTransportReport, 'servers'> {
-    let unfinished = 0;
+    let running = 0;
     for (const message of this.live) {
-      if (message.partOfShutdown && !message.handedBack) unfinished++;
+      if (message.partOfShutdown && !message.handedBack) running++;
     }
-    return { ...this.counters, unfinished };
+    return { ...this.counters, unfinished: this.counters.unfinished + running };
   }
 
   private wrap(handler: RpcMessageHandler, pattern: string): RpcMessageHandler {
@@ -198,9 +203,10 @@ export class ServerDrain {
       this.ended(message, { error });
     }
     await message.whenEnded();
-    if (message.kind === 'request' && !message.handedBack) {
-      // Nest sends the reply on the next tick; the task (and the wave) ends once the transport
-      // has it — a standalone microservice closes its transport right after the shutdown.
+    if (message.kind === 'request') {
+      // Nest sends the reply — or the intake's answer at FORCEFUL — on the next tick; the task
+      // (and the wave) ends once the transport has it: a standalone microservice closes its
+      // transport right after the shutdown.
       await nextLoopTurn();
       await this.driver.replied(message);
     }
@@ -210,7 +216,10 @@ export class ServerDrain {
   private ended(message: InFlightMessage, failure?: { error: unknown }): void {
     if (message.done) return;
     this.live.delete(message);
-    if (!message.settled && message.partOfShutdown) this.counters.drained++;
+    if (!message.settled && message.partOfShutdown) {
+      if (message.forced && failure !== undefined) this.counters.unfinished++;
+      else this.counters.drained++;
+    }
     // A cancellation is never "Internal server error": the client may send it again.
     const outcome =
       failure !== undefined && isShutdownRefusal(failure.error)
