@@ -272,6 +272,41 @@ describe('microservices intake: TCP, against real sockets', () => {
   );
 
   it(
+    "a message taken before listen() (Nest's docs order: startAllMicroservices, then listen) is drained too",
+    async () => {
+      resetProbe();
+      logger = new RecordingNestLogger();
+      const port = await freePort();
+      const hybrid = await NestFactory.create(MathModule, { logger });
+      app = hybrid;
+      hybrid.connectMicroservice<MicroserviceOptions>({
+        transport: Transport.TCP,
+        options: { host: '127.0.0.1', port },
+      });
+      await hybrid.startAllMicroservices();
+      // Served before the application's bootstrap hooks ran (listen() runs them).
+      const slow = request(client(port), 'slow');
+      await probe.slowEntered.promise;
+      await hybrid.listen(0, '127.0.0.1');
+      const coordinator = hybrid.get(LifecycleCoordinator);
+
+      const started = draining(coordinator);
+      const closing = hybrid.close();
+      await started;
+      probe.slow.resolve('slow done');
+
+      expect(await slow).toEqual({ ok: true, value: 'slow done' });
+      await closing;
+      app = undefined;
+      expect(coordinator.getReport()!.intakes?.microservices?.tcp).toMatchObject({
+        inFlightAtStart: 1,
+        drained: 1,
+      });
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
     'a standalone microservice: a plain app.close() answers the request in flight before the transport closes',
     async () => {
       resetProbe();
