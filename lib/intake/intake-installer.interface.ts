@@ -20,6 +20,11 @@ export interface IntakeInstallContext {
 /**
  * What an installer gets when the module's providers are created (see
  * {@link IntakeInstaller.attach}): before bootstrap, so no instances to look through yet.
+ *
+ * @example
+ * attach({ coordinator, app }, options) {
+ *   app.get(ModulesContainer, { strict: false }).getRpcTargetRegistry().subscribe((server) => …);
+ * }
  */
 export interface IntakeAttachContext {
   readonly coordinator: LifecycleCoordinator;

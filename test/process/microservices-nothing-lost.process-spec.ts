@@ -100,6 +100,7 @@ afterEach(async () => {
 
 async function run(scenario: Scenario): Promise<RunResult> {
   const seed = runSeed();
+  console.info(`nothing-lost ${scenario.transport}: seed=${seed} (SEED=${seed} replays it)`);
   const random = seededRandom(seed);
   const jobs: Job[] = Array.from({ length: MESSAGES }, (_, i) => ({
     id: i + 1,
@@ -111,26 +112,62 @@ async function run(scenario: Scenario): Promise<RunResult> {
   fleets.push(fleet);
 
   let producing: Promise<ProducerTally> | undefined;
-  let starting = fleet.start();
-  for (let round = 0; round <= SIGTERMS; round++) {
-    const worker = await starting;
-    producing ??= scenario.produce(jobs, fleet);
-    if (round < SIGTERMS) {
-      await Promise.race([worker.startedMessages(sigtermAfter[round]), ledger.completed()]);
-    } else {
-      await ledger.completed();
+  const rounds = async (): Promise<void> => {
+    let starting = fleet.start();
+    for (let round = 0; round <= SIGTERMS; round++) {
+      const worker = await starting;
+      producing ??= scenario.produce(jobs, fleet);
+      // A producer that fails ends the run at once, rather than leaving it waiting.
+      const failed = producing.then(() => new Promise<never>(() => undefined));
+      if (round < SIGTERMS) {
+        await Promise.race([
+          worker.startedMessages(sigtermAfter[round]),
+          ledger.completed(),
+          failed,
+        ]);
+      } else {
+        await Promise.race([ledger.completed(), failed]);
+      }
+      worker.child.kill('SIGTERM');
+      // The next instance boots while this one drains, as in a rolling update. It cannot
+      // overlap with this one's intake: this one stops taking messages at the first instant of
+      // SIGTERM (TCP listener closed, Redis unsubscribed…), and a boot takes far longer.
+      if (round < SIGTERMS) {
+        starting = fleet.start();
+        // Observed now: if the run fails before it is awaited, its failure is not unhandled.
+        starting.catch(() => undefined);
+      }
+      await worker.exited;
     }
-    worker.child.kill('SIGTERM');
-    // The next instance boots while this one drains, as in a rolling update. It cannot overlap
-    // with this one's intake: this one stops taking messages at the first instant of SIGTERM
-    // (TCP listener closed, Redis unsubscribed…), and a boot takes far longer.
-    if (round < SIGTERMS) starting = fleet.start();
-    await worker.exited;
+  };
+  // A run that stalls fails with what it knows, before Jest's timeout says nothing.
+  let stall: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      rounds(),
+      new Promise<never>((_, reject) => {
+        stall = setTimeout(
+          () => reject(new Error(`stalled: ${diagnose(seed, ledger, fleet)}`)),
+          TEST_TIMEOUT_MS - 5_000,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(stall);
   }
   const tally = await producing!;
   const result = { seed, ledger, workers: fleet.workers, tally };
   console.info(figures(scenario.transport, result));
   return result;
+}
+
+/** What a stalled run knows: the messages not completed, and how each worker ended. */
+function diagnose(seed: number, ledger: MessageLedger, fleet: WorkerFleet): string {
+  const workers = fleet.workers.map(
+    (worker, index) =>
+      `worker ${index} (exit ${worker.child.exitCode}):\n${worker.lines.slice(-15).join('\n')}\n${worker.stderr}`,
+  );
+  return `seed=${seed} not completed: ${ledger.lost().join(', ')}\n${workers.join('\n')}`;
 }
 
 /** One line of figures for the README. */
@@ -140,7 +177,7 @@ function figures(transport: string, { seed, ledger, workers, tally }: RunResult)
     .reduce((sum, section) => sum + (section?.handedBack ?? 0), 0);
   return (
     `nothing-lost ${transport}: seed=${seed} messages=${MESSAGES} workers=${workers.length} ` +
-    `sigterms=${workers.length} completed=${ledger.done.size} duplicates=${ledger.duplicates().length} ` +
+    `sigtermsMidRun=${workers.length - 1} completed=${ledger.done.size} duplicates=${ledger.duplicates().length} ` +
     `lost=${ledger.lost().length} redelivered=${ledger.redelivered.size} handedBack=${handedBack} ` +
     `refusedRetried=${tally.refused} notDeliveredResent=${tally.notDelivered} ` +
     `connectionClosedRetried=${tally.connectionClosed}`

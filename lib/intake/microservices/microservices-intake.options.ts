@@ -15,7 +15,12 @@ export interface MicroservicesIntakeOptions {
   priority?: TaskPriority;
 }
 
-/** The `microservices` option after defaults. */
+/**
+ * The `microservices` option after defaults.
+ *
+ * @example
+ * const resolved: ResolvedMicroservicesIntakeOptions = { priority: TaskPriority.HIGH };
+ */
 export interface ResolvedMicroservicesIntakeOptions {
   readonly priority: TaskPriority;
 }

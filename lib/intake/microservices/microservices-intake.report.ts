@@ -1,4 +1,10 @@
-/** The transports the microservices intake drains. */
+/**
+ * The transports the microservices intake drains: the keys of its report section.
+ *
+ * @example
+ * const transport: MicroserviceTransport = 'rmq';
+ * report.intakes?.microservices?.[transport]?.handedBack;
+ */
 export type MicroserviceTransport = 'tcp' | 'redis' | 'nats' | 'rmq';
 
 /**

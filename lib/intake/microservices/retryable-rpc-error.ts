@@ -1,4 +1,9 @@
-/** The `code` of the error a shutting-down microservice answers with. */
+/**
+ * The `code` of the error a shutting-down microservice answers with.
+ *
+ * @example
+ * if (error?.code === SHUTTING_DOWN_CODE) metrics.increment('rpc.retried-on-shutdown');
+ */
 export const SHUTTING_DOWN_CODE = 'SERVICE_SHUTTING_DOWN';
 
 /**
