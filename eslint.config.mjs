@@ -2,6 +2,32 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** What lies above lib/primitives (and so above lib/core too). */
+const ABOVE_PRIMITIVES = [
+  '**/intake/**',
+  '**/nest/**',
+  '**/health/**',
+  '**/discovery/**',
+  '**/decorators/**',
+  '**/async-lifecycle*',
+  '**/index.js',
+];
+
+/** The forbidden imports of a bottom layer: a framework, a transport, or anything in `above`. */
+function layering(above) {
+  return [
+    {
+      group: ['@nestjs/*'],
+      message: 'lib/core and lib/primitives are framework-free (DESIGN §2).',
+    },
+    { group: above, message: 'Arrows only point down: import nothing from a layer above.' },
+    {
+      group: ['node:http', 'node:https', 'node:http2', 'node:net', 'node:tls', 'node:dgram'],
+      message: 'Core knows no transport: it belongs in lib/intake/<kind>/.',
+    },
+  ];
+}
+
 export default tseslint.config(
   {
     ignores: ['dist/', '.build/', 'coverage/', 'node_modules/', '.tmp/', 'test/package/consumers/'],
@@ -29,42 +55,7 @@ export default tseslint.config(
     // transport; the engine does not know the primitives either.
     name: 'layering',
     files: ['lib/core/**/*.ts', 'lib/primitives/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['@nestjs/*'],
-              message: 'lib/core and lib/primitives are framework-free (DESIGN §2).',
-            },
-            {
-              group: [
-                '**/intake/**',
-                '**/nest/**',
-                '**/health/**',
-                '**/discovery/**',
-                '**/decorators/**',
-                '**/async-lifecycle*',
-                '**/index.js',
-              ],
-              message: 'Arrows only point down: core and primitives import nothing above them.',
-            },
-            {
-              group: [
-                'node:http',
-                'node:https',
-                'node:http2',
-                'node:net',
-                'node:tls',
-                'node:dgram',
-              ],
-              message: 'Core knows no transport: it belongs in lib/intake/<kind>/.',
-            },
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { patterns: layering(ABOVE_PRIMITIVES) }] },
   },
   {
     name: 'layering-core',
@@ -72,35 +63,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          patterns: [
-            { group: ['@nestjs/*'], message: 'lib/core is framework-free (DESIGN §2).' },
-            {
-              group: [
-                '**/primitives/**',
-                '**/intake/**',
-                '**/nest/**',
-                '**/health/**',
-                '**/discovery/**',
-                '**/decorators/**',
-                '**/async-lifecycle*',
-                '**/index.js',
-              ],
-              message: 'Arrows only point down: lib/core is the bottom layer.',
-            },
-            {
-              group: [
-                'node:http',
-                'node:https',
-                'node:http2',
-                'node:net',
-                'node:tls',
-                'node:dgram',
-              ],
-              message: 'Core knows no transport: it belongs in lib/intake/<kind>/.',
-            },
-          ],
-        },
+        { patterns: layering(['**/primitives/**', ...ABOVE_PRIMITIVES]) },
       ],
     },
   },

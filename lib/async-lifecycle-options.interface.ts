@@ -1,5 +1,7 @@
 import type { LifecycleCoordinatorOptions } from './core/lifecycle-options.interface.js';
 import type { HttpIntakeOptions } from './intake/http/http-intake.options.js';
+import type { ScheduleIntakeOptions } from './intake/schedule/schedule-intake.options.js';
+import type { WebSocketIntakeOptions } from './intake/websocket/websocket-intake.options.js';
 import type { MicroservicesIntakeOptions } from './intake/microservices/microservices-intake.options.js';
 
 /**
@@ -20,6 +22,13 @@ import type { MicroservicesIntakeOptions } from './intake/microservices/microser
 export interface AsyncLifecycleOptions extends LifecycleCoordinatorOptions {
   /** Track HTTP requests as managed tasks and drain the server; default `true`. */
   http?: boolean | HttpIntakeOptions;
+  /**
+   * Stop `@nestjs/schedule`'s cron jobs, intervals and timeouts when the shutdown begins, and
+   * drain the ticks in flight as managed tasks; default: on when the application uses it.
+   */
+  schedule?: boolean | ScheduleIntakeOptions;
+  /** Track gateway messages and close WebSocket clients in turn; default on when a gateway exists. */
+  websockets?: boolean | WebSocketIntakeOptions;
   /**
    * Drain the microservice servers (TCP, Redis, NATS, RabbitMQ; hybrid or standalone): messages
    * are managed tasks, servers stop taking messages at shutdown start; default: on when used.

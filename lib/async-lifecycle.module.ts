@@ -9,6 +9,7 @@ import { LifecycleMetadataAccessor } from './discovery/lifecycle-metadata.access
 import { LifecycleExplorer } from './discovery/lifecycle.explorer.js';
 import { LifecycleRegistrar } from './discovery/lifecycle.registrar.js';
 import { LifecycleHealthIndicator } from './health/lifecycle.health.js';
+import { INTAKE_INSTALLERS } from './intake/intake-installers.js';
 import { lifecycleCoordinatorProvider } from './nest/lifecycle-coordinator.provider.js';
 import { lifecycleLoggerProvider } from './nest/lifecycle-logger.provider.js';
 import { moduleOptionsProvider } from './nest/module-options.provider.js';
@@ -38,6 +39,8 @@ import { LifecycleShutdownHooks } from './nest/lifecycle-shutdown.hooks.js';
     LifecycleRegistrar,
     LifecycleShutdownHooks,
     LifecycleHealthIndicator,
+    // What intakes must do at instantiation, before any module init.
+    ...INTAKE_INSTALLERS.flatMap((installer) => installer.providers ?? []),
   ],
   exports: [LifecycleCoordinator, LifecycleHealthIndicator],
 })

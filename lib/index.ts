@@ -70,6 +70,16 @@ export type {
 } from './intake/http/http-intake.options.js';
 export type { HttpIntakeReport } from './intake/http/http-intake.report.js';
 export type {
+  ScheduleIntakeOptions,
+  ResolvedScheduleIntakeOptions,
+} from './intake/schedule/schedule-intake.options.js';
+export type { ScheduleIntakeReport } from './intake/schedule/schedule-intake.report.js';
+export type {
+  ResolvedWebSocketIntakeOptions,
+  WebSocketIntakeOptions,
+} from './intake/websocket/websocket-intake.options.js';
+export type { WebSocketIntakeReport } from './intake/websocket/websocket-intake.report.js';
+export type {
   MicroservicesIntakeOptions,
   ResolvedMicroservicesIntakeOptions,
 } from './intake/microservices/microservices-intake.options.js';

@@ -5,8 +5,11 @@ export type BoundCall = (
   args: unknown[],
 ) => unknown;
 
-/** Which decorator installed a dispatching layer: `@ManagedTask({ start: 'call' })` or `@CancellationSafe`. */
-export type DispatchKind = 'managed-task' | 'cancellation-safe';
+/**
+ * What installed a dispatching layer: `@ManagedTask({ start: 'call' })`, `@CancellationSafe`, or
+ * the schedule intake on a `@Cron` / `@Interval` / `@Timeout` method.
+ */
+export type DispatchKind = 'managed-task' | 'cancellation-safe' | 'schedule-tick';
 
 const BINDINGS = Symbol('async-lifecycle:bindings');
 const ORIGINAL = Symbol('async-lifecycle:original');

@@ -1,4 +1,4 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext, Provider } from '@nestjs/common';
 import type { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
 import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
 
@@ -68,4 +68,10 @@ export interface IntakeInstaller<O = unknown> {
   attach?(context: IntakeAttachContext, options: O): void;
   /** Finds what to drain and registers it; does nothing when the app does not use it. */
   install(context: IntakeInstallContext, options: O): void | Promise<void>;
+  /**
+   * Providers the module adds for this intake: a step that must run when the application is
+   * instantiated, before any module init (e.g. wrapping methods another package captures at
+   * init). They may inject `RESOLVED_MODULE_OPTIONS` to do nothing when the intake is off.
+   */
+  readonly providers?: readonly Provider[];
 }

@@ -1,5 +1,7 @@
 import { httpIntakeInstaller } from './http/http-intake.installer.js';
 import type { IntakeInstaller } from './intake-installer.interface.js';
+import { scheduleIntakeInstaller } from './schedule/schedule-intake.installer.js';
+import { webSocketIntakeInstaller } from './websocket/websocket-intake.installer.js';
 import { microservicesIntakeInstaller } from './microservices/microservices-intake.installer.js';
 
 /**
@@ -8,5 +10,7 @@ import { microservicesIntakeInstaller } from './microservices/microservices-inta
  */
 export const INTAKE_INSTALLERS: readonly IntakeInstaller[] = [
   httpIntakeInstaller,
+  scheduleIntakeInstaller,
+  webSocketIntakeInstaller,
   microservicesIntakeInstaller,
 ];

@@ -2,8 +2,8 @@ import type { Provider } from '@nestjs/common';
 import { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
 import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
 import { LIFECYCLE_LOGGER } from './lifecycle-logger.provider.js';
-import { RESOLVED_MODULE_OPTIONS } from './module-options.provider.js';
-import type { ResolvedModuleOptions } from './module-options.validator.js';
+import { RESOLVED_MODULE_OPTIONS } from './resolved-module-options.interface.js';
+import type { ResolvedModuleOptions } from './resolved-module-options.interface.js';
 
 /**
  * The application's one coordinator. It starts in `starting` (readiness down) until bootstrap

@@ -3,8 +3,8 @@ import { LIFECYCLE_LOGGER_CONTEXT } from '../async-lifecycle.constants.js';
 import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
 import type { LifecycleCoordinatorOptions } from '../core/lifecycle-options.interface.js';
 import { guardLogger } from '../core/safe-logger.js';
-import type { ResolvedModuleOptions } from './module-options.validator.js';
-import { RESOLVED_MODULE_OPTIONS } from './module-options.provider.js';
+import type { ResolvedModuleOptions } from './resolved-module-options.interface.js';
+import { RESOLVED_MODULE_OPTIONS } from './resolved-module-options.interface.js';
 
 /** Token of the logger the module and its coordinator write to. */
 export const LIFECYCLE_LOGGER = Symbol('LIFECYCLE_LOGGER');

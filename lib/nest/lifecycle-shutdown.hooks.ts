@@ -16,8 +16,8 @@ import type { IntakeAttachContext } from '../intake/intake-installer.interface.j
 import { INTAKE_INSTALLERS } from '../intake/intake-installers.js';
 import { LIFECYCLE_LOGGER } from './lifecycle-logger.provider.js';
 import { gateModuleDestroy } from './module-destroy.gate.js';
-import { RESOLVED_MODULE_OPTIONS } from './module-options.provider.js';
-import type { ResolvedModuleOptions } from './module-options.validator.js';
+import { RESOLVED_MODULE_OPTIONS } from './resolved-module-options.interface.js';
+import type { ResolvedModuleOptions } from './resolved-module-options.interface.js';
 import { checkReportDirectory, readStoredReport, storeReport } from './report-file.store.js';
 import { ownHandles } from './shutdown-signal.handler.js';
 

@@ -1,9 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { ASYNC_LIFECYCLE_OPTIONS } from '../async-lifecycle.module-definition.js';
 import { resolveModuleOptions } from './module-options.validator.js';
-
-/** Token of the module's options after validation (`ResolvedModuleOptions`). */
-export const RESOLVED_MODULE_OPTIONS = Symbol('RESOLVED_MODULE_OPTIONS');
+import { RESOLVED_MODULE_OPTIONS } from './resolved-module-options.interface.js';
 
 /**
  * Validates the options once, first: every other provider of the module reads these, so a bad

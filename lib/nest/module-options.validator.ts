@@ -1,6 +1,5 @@
 import type { AsyncLifecycleOptions } from '../async-lifecycle-options.interface.js';
 import { InvalidLifecycleOptionError } from '../core/invalid-option.error.js';
-import type { LifecycleCoordinatorOptions } from '../core/lifecycle-options.interface.js';
 import {
   checkKeys,
   COORDINATOR_OPTION_KEYS,
@@ -8,15 +7,7 @@ import {
   resolveLifecycleOptions,
 } from '../core/lifecycle-options.validator.js';
 import { INTAKE_INSTALLERS } from '../intake/intake-installers.js';
-
-/** The module's options, split by owner and validated. */
-export interface ResolvedModuleOptions {
-  /** What the coordinator is built with (validated again there, with defaults). */
-  readonly coordinator: LifecycleCoordinatorOptions;
-  /** Each intake's resolved option, by option key; absent when turned off. */
-  readonly intakes: ReadonlyMap<string, unknown>;
-  readonly reportFile: string | undefined;
-}
+import type { ResolvedModuleOptions } from './resolved-module-options.interface.js';
 
 const MODULE_KEYS = ['reportFile'];
 

@@ -432,7 +432,7 @@ describe('request-scoped and transient providers', () => {
 
 describe('module options', () => {
   const known =
-    'phases, drainDelayMs, drain, cleanupTimeoutMs, gracePeriodMs, logger, progressIntervalMs, asyncContext, http, microservices, reportFile';
+    'phases, drainDelayMs, drain, cleanupTimeoutMs, gracePeriodMs, logger, progressIntervalMs, asyncContext, http, schedule, websockets, microservices, reportFile';
   const budget = 'expected a finite number of milliseconds between 0 and 2147483647';
   const cases: [string, Record<string, unknown>, string][] = [
     [

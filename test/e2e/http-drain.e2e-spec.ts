@@ -236,7 +236,7 @@ describe.each([
     state.critical.resolve();
     await closing;
 
-    expect(coordinator.getReport()?.drain).toMatchObject({ endedBy: 'quiet', arrivals: 2 });
+    expect(coordinator.getReport()?.drain).toMatchObject({ endedBy: 'quiet', arrivals: 1 });
     expect(coordinator.getReport()?.intakes.http).toEqual({
       inFlightAtStart: 1,
       admitted: 1,

@@ -102,6 +102,11 @@ describe('the packed tarball', () => {
     }
   });
 
+  it('declares @nestjs/schedule as an optional peer: 6 (Nest 11) or 12', () => {
+    expect(manifest.peerDependenciesMeta['@nestjs/schedule']).toEqual({ optional: true });
+    expect(manifest.peerDependencies['@nestjs/schedule']).toBe('^6.0.0 || ^12.0.0');
+  });
+
   it('exports the same names from its CommonJS and its ESM build', async () => {
     const script = [
       "const cjs = Object.keys(require('./dist/cjs/index.js')).filter((k) => k !== '__esModule');",

@@ -85,6 +85,13 @@ export class HttpIntake implements Intake {
       socket.once('close', () => this.connections.delete(socket));
       this.handle?.noteArrival();
     });
+    // An upgraded connection (a WebSocket) is the WebSocket intake's to close, never idle here.
+    // Listened to only when the app handles upgrades: a listener changes how Node treats them.
+    if (this.server.listenerCount('upgrade') > 0) {
+      this.server.on('upgrade', (_req: IncomingMessage, socket: Socket) =>
+        this.connections.delete(socket),
+      );
+    }
   }
 
   report(): HttpIntakeReport {

@@ -24,7 +24,7 @@ describe('resolveModuleOptions', () => {
     [[], 'Invalid option options = []: expected a plain object'],
     [
       { gracefulMs: 5 },
-      'Unknown option gracefulMs = 5; known options are: phases, drainDelayMs, drain, cleanupTimeoutMs, gracePeriodMs, logger, progressIntervalMs, asyncContext, http, microservices, reportFile',
+      'Unknown option gracefulMs = 5; known options are: phases, drainDelayMs, drain, cleanupTimeoutMs, gracePeriodMs, logger, progressIntervalMs, asyncContext, http, schedule, websockets, microservices, reportFile',
     ],
     [{ phases: { gracefulMs: -1 } }, 'Invalid option phases.gracefulMs = -1'],
     [{ http: 'yes' }, 'Invalid option http = "yes": expected a boolean or an object'],

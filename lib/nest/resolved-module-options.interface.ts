@@ -1,0 +1,21 @@
+import type { LifecycleCoordinatorOptions } from '../core/lifecycle-options.interface.js';
+
+/** Token of the module's options after validation (`ResolvedModuleOptions`). */
+export const RESOLVED_MODULE_OPTIONS = Symbol('RESOLVED_MODULE_OPTIONS');
+
+/**
+ * The module's options, split by owner and validated: what the coordinator is built with, each
+ * intake's resolved option, the report file.
+ *
+ * @example
+ * constructor(@Inject(RESOLVED_MODULE_OPTIONS) options: ResolvedModuleOptions) {
+ *   this.enabled = options.intakes.has('schedule');
+ * }
+ */
+export interface ResolvedModuleOptions {
+  /** What the coordinator is built with (validated again there, with defaults). */
+  readonly coordinator: LifecycleCoordinatorOptions;
+  /** Each intake's resolved option, by option key; absent when turned off. */
+  readonly intakes: ReadonlyMap<string, unknown>;
+  readonly reportFile: string | undefined;
+}
