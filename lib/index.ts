@@ -62,7 +62,6 @@ export { checkTaskName } from './core/name-check.js';
 
 // Intakes (one folder each under lib/intake)
 export type { IntakeInstaller, IntakeInstallContext } from './intake/intake-installer.interface.js';
-export type { IntakeAttachContext } from './intake/intake-installer.interface.js';
 export { HttpIntake } from './intake/http/http.intake.js';
 export type {
   HttpIntakeOptions,

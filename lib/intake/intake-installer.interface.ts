@@ -18,27 +18,6 @@ export interface IntakeInstallContext {
 }
 
 /**
- * What an installer gets when the module's providers are created (see
- * {@link IntakeInstaller.attach}): before bootstrap, so no instances to look through yet.
- *
- * @example
- * attach({ coordinator, app }, options) {
- *   app.get(ModulesContainer, { strict: false }).getRpcTargetRegistry().subscribe((server) => …);
- * }
- */
-export interface IntakeAttachContext {
-  readonly coordinator: LifecycleCoordinator;
-  readonly logger: LifecycleLogger;
-  /** For core providers such as `ModulesContainer`. */
-  readonly app: Pick<INestApplicationContext, 'get'>;
-  /**
-   * The HTTP adapter as it is when read: set later on a testing module, `null`/`undefined` in
-   * an application context or a standalone microservice.
-   */
-  readonly httpAdapter: unknown;
-}
-
-/**
  * The Nest side of one intake (a folder under `lib/intake/`): it owns its module option (`http`,
  * `websockets` …) — validation and defaults — and, at bootstrap, finds what it drains and
  * registers it with `coordinator.registerIntake()`. Listed once in `intake-installers.ts`.
@@ -58,14 +37,6 @@ export interface IntakeInstaller<O = unknown> {
    * turns the intake off. Throws an `InvalidLifecycleOptionError` naming the option.
    */
   resolveOptions(value: unknown): O | undefined;
-  /**
-   * Optional, for intakes whose servers may take work before the application's bootstrap hooks
-   * run — a hybrid app's `startAllMicroservices()` comes before `listen()`, which runs them:
-   * called once, synchronously, when the module's providers are created (in
-   * `NestFactory.create*` or `Test…compile()`), before anything listens. `install` still runs at
-   * bootstrap.
-   */
-  attach?(context: IntakeAttachContext, options: O): void;
   /** Finds what to drain and registers it; does nothing when the app does not use it. */
   install(context: IntakeInstallContext, options: O): void | Promise<void>;
   /**

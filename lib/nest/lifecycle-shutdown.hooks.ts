@@ -12,7 +12,6 @@ import { LifecycleMessages } from '../async-lifecycle.messages.js';
 import { describeError } from '../core/describe.js';
 import { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
 import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
-import type { IntakeAttachContext } from '../intake/intake-installer.interface.js';
 import { INTAKE_INSTALLERS } from '../intake/intake-installers.js';
 import { LIFECYCLE_LOGGER } from './lifecycle-logger.provider.js';
 import { gateModuleDestroy } from './module-destroy.gate.js';
@@ -44,9 +43,7 @@ export class LifecycleShutdownHooks
     private readonly adapterHost: HttpAdapterHost,
     private readonly discovery: DiscoveryService,
     private readonly moduleRef: ModuleRef,
-  ) {
-    this.attachIntakes();
-  }
+  ) {}
 
   async onModuleInit(): Promise<void> {
     await this.readPreviousReport();
@@ -107,28 +104,6 @@ export class LifecycleShutdownHooks
       if (typeof instance === 'object' && instance !== null) instances.push(instance);
     }
     return instances;
-  }
-
-  /**
-   * Intakes that must see their servers before bootstrap (a hybrid app's microservices start
-   * listening before `listen()` runs the bootstrap hooks) attach now, while the providers are
-   * being created.
-   */
-  private attachIntakes(): void {
-    const adapterHost = this.adapterHost;
-    const context: IntakeAttachContext = {
-      coordinator: this.coordinator,
-      logger: this.logger,
-      app: this.moduleRef,
-      // Read when needed: a testing module gets its adapter after its providers are created.
-      get httpAdapter(): unknown {
-        return adapterHost?.httpAdapter as unknown;
-      },
-    };
-    for (const installer of INTAKE_INSTALLERS) {
-      const options = this.options.intakes.get(installer.option);
-      if (options !== undefined) installer.attach?.(context, options);
-    }
   }
 
   /** Each intake in use finds what it drains (a server, gateways, workers) and registers it. */
