@@ -247,6 +247,47 @@ describeWithBroker('rabbitmq')('microservices intake: RabbitMQ, against a real b
   );
 
   it(
+    'a hybrid app (HTTP + connected RabbitMQ microservice) drains the same way when it closes',
+    async () => {
+      const queue = `jobs-${++queues}`;
+      const probe = new Probe();
+      const logger = new RecordingNestLogger();
+      const hybrid = await NestFactory.create(workerModule(probe), { logger });
+      hybrid.connectMicroservice<MicroserviceOptions>({
+        transport: Transport.RMQ,
+        options: { urls: [rabbit.url], queue, noAck: false, prefetchCount: 2 },
+      });
+      await hybrid.startAllMicroservices();
+      await hybrid.listen(0, '127.0.0.1');
+      const coordinator = hybrid.get(LifecycleCoordinator);
+      const jobs = producer(queue);
+      await lastValueFrom(jobs.emit('job', 1));
+      await probe.enteredFor(1).promise;
+
+      const cancelled = nextEvent(
+        coordinator,
+        (e) =>
+          e.type === 'task' &&
+          e.name === 'rmq#1 stop taking messages' &&
+          e.state === TaskState.COMPLETED,
+      );
+      const closing = hybrid.close();
+      await cancelled;
+      expect(await queueState(queue)).toMatchObject({ consumerCount: 0 });
+      probe.releaseFor(1).resolve();
+      await closing;
+
+      expect(probe.acked).toEqual([1]);
+      expect(coordinator.getReport()!.intakes?.microservices?.rmq).toMatchObject({
+        inFlightAtStart: 1,
+        drained: 1,
+      });
+      expect(logger.at('error', 'fatal')).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
     'a request in flight is answered before a standalone app.close() closes the channel',
     async () => {
       const queue = `rpc-${++queues}`;
