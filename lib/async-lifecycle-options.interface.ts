@@ -5,6 +5,7 @@ import type { ScheduleIntakeOptions } from './intake/schedule/schedule-intake.op
 import type { WebSocketIntakeOptions } from './intake/websocket/websocket-intake.options.js';
 import type { Http2IntakeOptions } from './intake/http2/http2-intake.options.js';
 import type { SseIntakeOptions } from './intake/sse/sse-intake.options.js';
+import type { MicroservicesIntakeOptions } from './intake/microservices/microservices-intake.options.js';
 
 /**
  * Options of `AsyncLifecycleModule.forRoot()`: the engine's (`phases`, `drain`, …) plus the
@@ -41,6 +42,11 @@ export interface AsyncLifecycleOptions extends LifecycleCoordinatorOptions {
    * FORCEFUL handed back to their queue. Default: on when the application has workers.
    */
   bullmq?: boolean | BullmqIntakeOptions;
+  /**
+   * Drain the microservice servers (TCP, Redis, NATS, RabbitMQ; hybrid or standalone): messages
+   * are managed tasks, servers stop taking messages at shutdown start; default: on when used.
+   */
+  microservices?: boolean | MicroservicesIntakeOptions;
   /** Persist each shutdown report here (atomically) and read it back at the next boot. */
   reportFile?: string;
 }

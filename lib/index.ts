@@ -104,6 +104,20 @@ export type {
 } from './intake/bullmq/bullmq-intake.options.js';
 export type { BullmqIntakeReport } from './intake/bullmq/bullmq-intake.report.js';
 export type { BullmqWorkerLike } from './intake/bullmq/bullmq-worker.interface.js';
+export type {
+  MicroservicesIntakeOptions,
+  ResolvedMicroservicesIntakeOptions,
+} from './intake/microservices/microservices-intake.options.js';
+export type {
+  MicroservicesIntakeReport,
+  MicroserviceTransport,
+  MicroserviceTransportReport,
+} from './intake/microservices/microservices-intake.report.js';
+export {
+  isRetryableRpcError,
+  SHUTTING_DOWN_CODE,
+} from './intake/microservices/retryable-rpc-error.js';
+export type { RetryableRpcError } from './intake/microservices/retryable-rpc-error.js';
 export type { LifecycleLogger } from './core/lifecycle-logger.interface.js';
 export type {
   CleanupInfo,

@@ -5,6 +5,7 @@ import { sseIntakeInstaller } from './sse/sse-intake.installer.js';
 import type { IntakeInstaller } from './intake-installer.interface.js';
 import { scheduleIntakeInstaller } from './schedule/schedule-intake.installer.js';
 import { webSocketIntakeInstaller } from './websocket/websocket-intake.installer.js';
+import { microservicesIntakeInstaller } from './microservices/microservices-intake.installer.js';
 
 /**
  * Every intake the Nest module knows, installed at bootstrap in this order. Adding an intake is
@@ -17,4 +18,5 @@ export const INTAKE_INSTALLERS: readonly IntakeInstaller[] = [
   http2IntakeInstaller,
   sseIntakeInstaller,
   bullmqIntakeInstaller,
+  microservicesIntakeInstaller,
 ];
