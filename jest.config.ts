@@ -20,6 +20,10 @@ const e2eModuleNameMapper =
     : { ...shared.moduleNameMapper, '^@nestjs/(.*)$': `${nestModules}/@nestjs/$1` };
 
 const config: Config = {
+  // Jest's 5 s default is too tight for a test that boots a Nest app or forks a process on a
+  // busy 2-core machine (load averages of 15–20 seen while the suite runs beside other work);
+  // specs that need longer say so themselves.
+  testTimeout: 15_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.spec.ts'] },
     {

@@ -12,7 +12,9 @@ import {
 import { FailoverProxy } from '../support/failover-proxy.js';
 
 const FIXTURE = 'test/process/fixtures/ws-gateway-app.js';
-const DRAIN_MS = 300;
+// Long enough for each client to get a reply to a message it sent after the signal even when
+// the machine is busy (a round trip took over 300 ms at load 20).
+const DRAIN_MS = 1000;
 const PHASES = { gracefulMs: 4000, forcefulMs: 1000, terminateMs: 500 };
 const BUDGETS_MS = DRAIN_MS + PHASES.gracefulMs + PHASES.forcefulMs + PHASES.terminateMs;
 const WINDOW_MS = 1200;

@@ -28,7 +28,10 @@ export function createTestCertificate(): TestCertificate {
     'subjectAltName=DNS:localhost,IP:127.0.0.1',
   ];
   const output = ['-keyout', keyPath, '-out', certPath];
-  const request = 'req -x509 -newkey rsa:2048 -nodes -sha256 -days 1'.split(' ');
+  // A P-256 key: made in milliseconds, where RSA 2048 took seconds on a busy machine.
+  const request = 'req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1'.split(
+    ' ',
+  );
   execFileSync('openssl', [...request, ...subject, ...output], {
     stdio: 'ignore',
     timeout: 10_000,
