@@ -88,7 +88,8 @@ export class PreviousRunDetector {
     // Another application of this very process (tests, two apps in one process) is not a
     // previous run.
     if (previous !== undefined && !this.#isThisProcess(previous)) {
-      this.#unreported = { ...previous, markerFile };
+      const { pid, startedAt, hostname: host } = previous;
+      this.#unreported = { pid, startedAt, hostname: host, markerFile };
     }
     const marker: RunMarker = {
       version: 1,

@@ -51,7 +51,7 @@ function bytes(text: string): number {
  * never half a surrogate pair), with `…` at the end when something was cut.
  *
  * @example
- * truncateUtf8('naïve café', 8); // 'naïve…'
+ * truncateUtf8('naïve café', 9); // 'naïve…' (ï is two bytes, … three)
  */
 export function truncateUtf8(text: string, maxBytes: number): string {
   if (bytes(text) <= maxBytes) return text;
