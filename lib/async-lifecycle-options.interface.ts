@@ -7,6 +7,7 @@ import type { Http2IntakeOptions } from './intake/http2/http2-intake.options.js'
 import type { SseIntakeOptions } from './intake/sse/sse-intake.options.js';
 import type { MicroservicesIntakeOptions } from './intake/microservices/microservices-intake.options.js';
 import type { BootChecksOptions, LoadBalancerOption } from './nest/boot-checks.options.js';
+import type { TelemetryOptions } from './nest/lifecycle-telemetry.js';
 
 /**
  * Options of `AsyncLifecycleModule.forRoot()`: the engine's (`phases`, `drain`, …) plus the
@@ -67,4 +68,9 @@ export interface AsyncLifecycleOptions extends LifecycleCoordinatorOptions {
    * `'gcp'`, `'nginx'` or `{ idleTimeoutMs }`.
    */
   loadBalancer?: LoadBalancerOption;
+  /**
+   * The shutdown as an OpenTelemetry span (`@opentelemetry/api`, an optional peer); `flush` runs
+   * last, after every hook. Default off.
+   */
+  telemetry?: boolean | TelemetryOptions;
 }

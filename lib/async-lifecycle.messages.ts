@@ -105,4 +105,9 @@ export const LifecycleMessages = {
     'connections close. Serve isReady() on a readiness route (Terminus: ' +
     'health.check([() => lifecycle.isReady()])) and point the health check at it. Silence ' +
     '(readiness served another way, e.g. from coordinator.state): bootChecks: { readiness: false }.',
+  telemetryFailed: (error: string) =>
+    `OpenTelemetry: the tracer or span threw, this part of the shutdown's telemetry is lost: ${error}`,
+  telemetryFlushTimedOut: (afterMs: number) =>
+    `telemetry.flush() has not finished after ${afterMs} ms; the shutdown goes on without it`,
+  telemetryFlushFailed: (error: string) => `telemetry.flush() failed: ${error}`,
 } as const;

@@ -212,3 +212,9 @@ export type {
   LoadBalancerOption,
   LoadBalancerPreset,
 } from './nest/boot-checks.options.js';
+export type {
+  TelemetryOptions,
+  TelemetryTracer,
+  TelemetrySpan,
+  TelemetryAttributes,
+} from './nest/lifecycle-telemetry.js';

@@ -17,6 +17,7 @@ import type { ShutdownReport } from '../core/shutdown-report.interface.js';
 import { LifecycleHealthIndicator } from '../health/lifecycle.health.js';
 import { INTAKE_INSTALLERS } from '../intake/intake-installers.js';
 import { runBootChecks } from './boot-checks.runner.js';
+import { LifecycleTelemetry } from './lifecycle-telemetry.js';
 import { LIFECYCLE_LOGGER } from './lifecycle-logger.provider.js';
 import { gateModuleDestroy } from './module-destroy.gate.js';
 import { RESOLVED_MODULE_OPTIONS } from './resolved-module-options.interface.js';
@@ -52,6 +53,7 @@ export class LifecycleShutdownHooks
   /** Resolves once `onApplicationBootstrap` has run: the coordinator is running. */
   readonly bootstrapped = createDeferred<void>();
   private readonly closeListeners: (() => void)[] = [];
+  private telemetry: LifecycleTelemetry | undefined;
 
   constructor(
     @Inject(LifecycleCoordinator) private readonly coordinator: LifecycleCoordinator,
@@ -80,6 +82,7 @@ export class LifecycleShutdownHooks
     await this.installIntakes(instances);
     this.runShutdownFromAdapterClose();
     this.startBootChecks(instances);
+    await this.startTelemetry();
     this.coordinator.markRunning();
     this.bootstrapped.resolve();
   }
@@ -95,6 +98,8 @@ export class LifecycleShutdownHooks
       await new Promise((resolve) => setTimeout(resolve, 0));
       const report = this.coordinator.completeReport(ownHandles());
       if (report !== undefined) await this.persist(report);
+      // Last: the span ends with the complete report, then the user's flush exports it.
+      await this.telemetry?.end(report);
     } finally {
       // Whatever happened above: enableLifecycleShutdown's process listeners go with the app.
       for (const listener of this.closeListeners.splice(0)) listener();
@@ -107,6 +112,7 @@ export class LifecycleShutdownHooks
    */
   persistSync(report: ShutdownReport): void {
     this.writeTerminationLog(report);
+    this.telemetry?.endSpan(report);
     const path = this.options.reportFile;
     if (path === undefined) return;
     try {
@@ -158,6 +164,15 @@ export class LifecycleShutdownHooks
     // A directory that cannot be written is said once, by readPreviousReport.
     if (problem !== undefined && (await checkReportDirectory(path)) === undefined)
       this.logger.warn(LifecycleMessages.runMarkerUnwritable(problem));
+  }
+
+  /** The shutdown as a span, when `telemetry` is on; a missing `@opentelemetry/api` fails bootstrap. */
+  private async startTelemetry(): Promise<void> {
+    const options = this.options.telemetry;
+    if (options === undefined) return;
+    const telemetry = await LifecycleTelemetry.start(this.coordinator, this.logger, options);
+    this.telemetry = telemetry;
+    this.whenClosed(() => telemetry.dispose());
   }
 
   /** Boot-time checks (keep-alive vs the load balancer, how the process was started, readiness). */

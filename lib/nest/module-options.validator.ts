@@ -10,8 +10,9 @@ import { INTAKE_INSTALLERS } from '../intake/intake-installers.js';
 import type { ResolvedModuleOptions } from './resolved-module-options.interface.js';
 import { resolveBootChecks } from './boot-checks.options.js';
 import { resolveTerminationLogPath } from './termination-log.writer.js';
+import { resolveTelemetryOptions } from './lifecycle-telemetry.js';
 
-const MODULE_KEYS = ['reportFile', 'terminationLog', 'bootChecks', 'loadBalancer'];
+const MODULE_KEYS = ['reportFile', 'terminationLog', 'bootChecks', 'loadBalancer', 'telemetry'];
 
 /**
  * Validates `AsyncLifecycleOptions` — the engine's keys by the engine, each intake's key by its
@@ -58,5 +59,6 @@ export function resolveModuleOptions(options: unknown): ResolvedModuleOptions {
     reportFile,
     terminationLog: resolveTerminationLogPath(terminationLog),
     bootChecks: resolveBootChecks(options.bootChecks, options.loadBalancer),
+    telemetry: resolveTelemetryOptions(options.telemetry),
   };
 }

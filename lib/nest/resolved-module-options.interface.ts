@@ -1,5 +1,6 @@
 import type { LifecycleCoordinatorOptions } from '../core/lifecycle-options.interface.js';
 import type { ResolvedBootChecks } from './boot-checks.options.js';
+import type { ResolvedTelemetryOptions } from './lifecycle-telemetry.js';
 
 /** Token of the module's options after validation (`ResolvedModuleOptions`). */
 export const RESOLVED_MODULE_OPTIONS = Symbol('RESOLVED_MODULE_OPTIONS');
@@ -23,4 +24,6 @@ export interface ResolvedModuleOptions {
   readonly terminationLog: string | undefined;
   /** Which boot-time checks run, and the load balancer stated for them. */
   readonly bootChecks: ResolvedBootChecks;
+  /** The shutdown as an OpenTelemetry span; `undefined` when off. */
+  readonly telemetry: ResolvedTelemetryOptions | undefined;
 }

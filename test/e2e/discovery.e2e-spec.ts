@@ -440,6 +440,7 @@ describe('module options', () => {
     'terminationLog',
     'bootChecks',
     'loadBalancer',
+    'telemetry',
   ].join(', ');
   const budget = 'expected a finite number of milliseconds between 0 and 2147483647';
   const cases: [string, Record<string, unknown>, string][] = [
