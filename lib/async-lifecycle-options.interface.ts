@@ -6,6 +6,8 @@ import type { WebSocketIntakeOptions } from './intake/websocket/websocket-intake
 import type { Http2IntakeOptions } from './intake/http2/http2-intake.options.js';
 import type { SseIntakeOptions } from './intake/sse/sse-intake.options.js';
 import type { MicroservicesIntakeOptions } from './intake/microservices/microservices-intake.options.js';
+import type { BootChecksOptions, LoadBalancerOption } from './nest/boot-checks.options.js';
+import type { TelemetryOptions } from './nest/lifecycle-telemetry.js';
 
 /**
  * Options of `AsyncLifecycleModule.forRoot()`: the engine's (`phases`, `drain`, …) plus the
@@ -47,6 +49,28 @@ export interface AsyncLifecycleOptions extends LifecycleCoordinatorOptions {
    * are managed tasks, servers stop taking messages at shutdown start; default: on when used.
    */
   microservices?: boolean | MicroservicesIntakeOptions;
-  /** Persist each shutdown report here (atomically) and read it back at the next boot. */
+  /**
+   * Persist each shutdown report here (atomically) and read it back at the next boot; a run that
+   * ended without writing one (a crash, SIGKILL, an OOM kill) is detected and logged at the next
+   * boot (`PreviousRunDetector`).
+   */
   reportFile?: string;
+  /**
+   * Where a ≤ 4 KB summary of each shutdown goes (Kubernetes shows `/dev/termination-log` in
+   * `kubectl describe pod`); `false` turns it off. Default: `/dev/termination-log` when that
+   * file exists, else off.
+   */
+  terminationLog?: string | false;
+  /** Boot-time checks, each a warning that says what to do; `false` turns them all off. */
+  bootChecks?: boolean | BootChecksOptions;
+  /**
+   * The load balancer in front of the HTTP server, for the keep-alive check: `'aws-alb'`,
+   * `'gcp'`, `'nginx'` or `{ idleTimeoutMs }`.
+   */
+  loadBalancer?: LoadBalancerOption;
+  /**
+   * The shutdown as an OpenTelemetry span (`@opentelemetry/api`, an optional peer); `flush` runs
+   * last, after every hook. Default off.
+   */
+  telemetry?: boolean | TelemetryOptions;
 }

@@ -66,4 +66,48 @@ export const LifecycleMessages = {
     `Bootstrap has not finished ${afterMs} ms after the first signal; exiting without the phased shutdown. Still open: ${lingering || 'nothing Node reports'}`,
   closeTimedOut: (afterMs: number, lingering: string) =>
     `app.close() has not finished ${afterMs} ms after the first signal; exiting. Still open: ${lingering || 'nothing Node reports'}`,
+  previousRunUnreported: (pid: number, startedAt: string, host: string, reportFile: string) =>
+    `The previous run (pid ${pid} on ${host}, started ${startedAt}) ended without a shutdown ` +
+    'report: it crashed or was killed (SIGKILL, an OOM kill, a grace period that ran out) or ' +
+    `exited without closing the application. The report in ${reportFile}, if any, is from an ` +
+    'earlier run. Look for the cause in the orchestrator (kubectl describe pod: Last State, ' +
+    "OOMKilled) and in that run's last log lines.",
+  runMarkerUnwritable: (error: string) =>
+    `Could not leave this run's marker beside reportFile (${error}): a crash of this run will not be detected at the next boot`,
+  terminationLogUnwritable: (path: string, error: string) =>
+    `The shutdown summary could not be written to the termination log ${path}: ${error}`,
+  startedThroughPackageManager: (manager: string, ppid: number, parent: string) =>
+    `This process was started through ${manager} (parent pid ${ppid}: ${parent}): ${manager} may ` +
+    "not pass SIGTERM on to this process, nor wait for it to exit, so the orchestrator's " +
+    'SIGTERM may never reach the phased shutdown. Start node directly (Dockerfile: ' +
+    'CMD ["node", "dist/main.js"]). Silence: bootChecks: { signals: false }.',
+  startedThroughShell: (shell: string, ppid: number, parent: string, manager?: string) =>
+    `This process was started through a shell that stayed its parent (${shell}, pid ${ppid}` +
+    `${manager === undefined ? '' : `, run by ${manager}`}: ${parent}): a shell does not pass ` +
+    "SIGTERM on to its child, so the orchestrator's SIGTERM never reaches the phased " +
+    'shutdown. Use the exec form (CMD ["node", "dist/main.js"]) or `exec node …` in the ' +
+    'script. Silence: bootChecks: { signals: false }.',
+  pidOneWithoutHandler: () =>
+    'This process runs as PID 1 and nothing handles SIGTERM: signals to PID 1 have no default ' +
+    'action, so SIGTERM is ignored until the orchestrator SIGKILLs the process. Call ' +
+    'enableLifecycleShutdown(app), or run under an init (docker run --init, tini, dumb-init). ' +
+    'Silence: bootChecks: { signals: false }.',
+  keepAliveNotAboveBalancer: (keepAliveMs: number, balancer: string, idleMs: number) =>
+    `The HTTP server's keepAliveTimeout (${keepAliveMs} ms) is not above ${balancer}'s idle ` +
+    `timeout (${idleMs} ms): the server may close an idle connection just as the load ` +
+    'balancer sends a request on it, and that request fails (a 502; nodejs/node#20256). Set ' +
+    `it above, e.g. app.getHttpServer().keepAliveTimeout = ${idleMs + 5000} (Fastify: ` +
+    `new FastifyAdapter({ keepAliveTimeout: ${idleMs + 5000} })), or state the real idle ` +
+    'timeout with loadBalancer: { idleTimeoutMs }. Silence: bootChecks: { keepAlive: false }.',
+  readinessNotWired: () =>
+    'The HTTP intake is on but nothing injects LifecycleHealthIndicator: no readiness route ' +
+    'turns 503 when the shutdown begins, so the load balancer learns of it only when ' +
+    'connections close. Serve isReady() on a readiness route (Terminus: ' +
+    'health.check([() => lifecycle.isReady()])) and point the health check at it. Silence ' +
+    '(readiness served another way, e.g. from coordinator.state): bootChecks: { readiness: false }.',
+  telemetryFailed: (error: string) =>
+    `OpenTelemetry: the tracer or span threw, this part of the shutdown's telemetry is lost: ${error}`,
+  telemetryFlushTimedOut: (afterMs: number) =>
+    `telemetry.flush() has not finished after ${afterMs} ms; the shutdown goes on without it`,
+  telemetryFlushFailed: (error: string) => `telemetry.flush() failed: ${error}`,
 } as const;

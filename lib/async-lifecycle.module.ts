@@ -16,6 +16,7 @@ import { lifecycleCoordinatorProvider } from './nest/lifecycle-coordinator.provi
 import { lifecycleLoggerProvider } from './nest/lifecycle-logger.provider.js';
 import { moduleOptionsProvider } from './nest/module-options.provider.js';
 import { LifecycleShutdownHooks } from './nest/lifecycle-shutdown.hooks.js';
+import { PreviousRunDetector } from './nest/previous-run.detector.js';
 
 /**
  * Makes every asynchronous piece of the application stop well: a global `LifecycleCoordinator`,
@@ -41,12 +42,13 @@ import { LifecycleShutdownHooks } from './nest/lifecycle-shutdown.hooks.js';
     LifecycleRegistrar,
     LifecycleShutdownHooks,
     LifecycleHealthIndicator,
+    PreviousRunDetector,
     // What intakes must do at instantiation, before any module init.
     ...INTAKE_INSTALLERS.flatMap((installer) => installer.providers ?? []),
     // A cancellation that reaches Nest's exception layer answers a retryable error, not a 500.
     { provide: APP_FILTER, useClass: CancellationFilter },
   ],
-  exports: [LifecycleCoordinator, LifecycleHealthIndicator],
+  exports: [LifecycleCoordinator, LifecycleHealthIndicator, PreviousRunDetector],
 })
 export class AsyncLifecycleModule extends ConfigurableAsyncLifecycleModule {
   /**

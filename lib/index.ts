@@ -196,3 +196,25 @@ export type {
 export { CircuitBreakerRegistry } from './primitives/resilience/circuit-breaker.registry.js';
 export type { CircuitBreakerDefaults } from './primitives/resilience/circuit-breaker.registry.js';
 export { DuplicateCircuitBreakerError } from './primitives/resilience/duplicate-circuit-breaker.error.js';
+
+// After the process is gone, and boot-time checks
+export { PreviousRunDetector } from './nest/previous-run.detector.js';
+export type { UnreportedRun } from './nest/previous-run.detector.js';
+export {
+  summarizeShutdown,
+  truncateUtf8,
+  KUBERNETES_TERMINATION_LOG,
+  TERMINATION_LOG_MAX_BYTES,
+} from './nest/termination-log.writer.js';
+export { LOAD_BALANCER_PRESETS } from './nest/boot-checks.options.js';
+export type {
+  BootChecksOptions,
+  LoadBalancerOption,
+  LoadBalancerPreset,
+} from './nest/boot-checks.options.js';
+export type {
+  TelemetryOptions,
+  TelemetryTracer,
+  TelemetrySpan,
+  TelemetryAttributes,
+} from './nest/lifecycle-telemetry.js';

@@ -6,10 +6,6 @@ import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
 import { LIFECYCLE_LOGGER } from './lifecycle-logger.provider.js';
 import { BootstrapTracker } from './bootstrap.tracker.js';
 import { LifecycleShutdownHooks } from './lifecycle-shutdown.hooks.js';
-import {
-  RESOLVED_MODULE_OPTIONS,
-  type ResolvedModuleOptions,
-} from './resolved-module-options.interface.js';
 import { ShutdownSignalHandler, type LifecycleShutdownOptions } from './shutdown-signal.handler.js';
 
 const enabled = new WeakSet<INestApplicationContext>();
@@ -38,12 +34,10 @@ export function enableLifecycleShutdown(
   let coordinator: LifecycleCoordinator;
   let logger: LifecycleLogger;
   let hooks: LifecycleShutdownHooks;
-  let moduleOptions: ResolvedModuleOptions;
   try {
     coordinator = app.get(LifecycleCoordinator, { strict: false });
     logger = app.get<LifecycleLogger>(LIFECYCLE_LOGGER, { strict: false });
     hooks = app.get(LifecycleShutdownHooks, { strict: false });
-    moduleOptions = app.get<ResolvedModuleOptions>(RESOLVED_MODULE_OPTIONS, { strict: false });
   } catch (error) {
     throw new Error(LifecycleMessages.moduleMissing(), { cause: error });
   }
@@ -55,7 +49,7 @@ export function enableLifecycleShutdown(
   );
   const handler = new ShutdownSignalHandler(
     app,
-    { coordinator, logger, bootstrap, reportFile: moduleOptions.reportFile },
+    { coordinator, logger, bootstrap, persistSync: (report) => hooks.persistSync(report) },
     options,
   );
   handler.listen();

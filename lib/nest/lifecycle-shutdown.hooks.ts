@@ -13,12 +13,23 @@ import { createDeferred } from '../core/deferred.js';
 import { describeError } from '../core/describe.js';
 import { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
 import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
+import type { ShutdownReport } from '../core/shutdown-report.interface.js';
+import { LifecycleHealthIndicator } from '../health/lifecycle.health.js';
 import { INTAKE_INSTALLERS } from '../intake/intake-installers.js';
+import { runBootChecks } from './boot-checks.runner.js';
+import { LifecycleTelemetry } from './lifecycle-telemetry.js';
 import { LIFECYCLE_LOGGER } from './lifecycle-logger.provider.js';
 import { gateModuleDestroy } from './module-destroy.gate.js';
 import { RESOLVED_MODULE_OPTIONS } from './resolved-module-options.interface.js';
 import type { ResolvedModuleOptions } from './resolved-module-options.interface.js';
-import { checkReportDirectory, readStoredReport, storeReport } from './report-file.store.js';
+import { PreviousRunDetector } from './previous-run.detector.js';
+import {
+  checkReportDirectory,
+  readStoredReport,
+  storeReport,
+  storeReportSync,
+} from './report-file.store.js';
+import { storeTerminationLog } from './termination-log.writer.js';
 import { ownHandles } from './shutdown-signal.handler.js';
 
 /** The part of an HTTP adapter whose `beforeClose` starts a plain `app.close()`. */
@@ -27,11 +38,13 @@ interface ClosingAdapter {
 }
 
 /**
- * Wires the coordinator into Nest's lifecycle (DESIGN §5), one named step per hook: at init the
- * previous report is read; at bootstrap every provider's `onModuleDestroy` is made to wait for
- * the phased shutdown, the intakes are installed, a plain `app.close()` is made to run the
- * shutdown from its earliest step, and readiness goes up; once the server closed,
- * `onApplicationShutdown` finishes the report: lingering handles, the log, `reportFile`.
+ * Wires the coordinator into Nest's lifecycle (DESIGN §5), one named step per hook: at init a
+ * previous run that ended without a report is detected and the previous report is read; at
+ * bootstrap every provider's `onModuleDestroy` is made to wait for the phased shutdown, the
+ * intakes are installed, a plain `app.close()` is made to run the shutdown from its earliest
+ * step, the boot-time checks run and readiness goes up; once the server closed,
+ * `onApplicationShutdown` finishes the report: lingering handles, the log, the termination log,
+ * `reportFile`.
  */
 @Injectable()
 export class LifecycleShutdownHooks
@@ -40,6 +53,7 @@ export class LifecycleShutdownHooks
   /** Resolves once `onApplicationBootstrap` has run: the coordinator is running. */
   readonly bootstrapped = createDeferred<void>();
   private readonly closeListeners: (() => void)[] = [];
+  private telemetry: LifecycleTelemetry | undefined;
 
   constructor(
     @Inject(LifecycleCoordinator) private readonly coordinator: LifecycleCoordinator,
@@ -48,6 +62,8 @@ export class LifecycleShutdownHooks
     private readonly adapterHost: HttpAdapterHost,
     private readonly discovery: DiscoveryService,
     private readonly moduleRef: ModuleRef,
+    private readonly previousRun: PreviousRunDetector,
+    private readonly health: LifecycleHealthIndicator,
   ) {}
 
   /** `listener` runs once the application has closed (the end of `onApplicationShutdown`). */
@@ -56,6 +72,7 @@ export class LifecycleShutdownHooks
   }
 
   async onModuleInit(): Promise<void> {
+    await this.detectUnreportedRun();
     await this.readPreviousReport();
   }
 
@@ -64,6 +81,8 @@ export class LifecycleShutdownHooks
     gateModuleDestroy(instances, this.coordinator, new Set<unknown>([this]));
     await this.installIntakes(instances);
     this.runShutdownFromAdapterClose();
+    this.startBootChecks(instances);
+    await this.startTelemetry();
     this.coordinator.markRunning();
     this.bootstrapped.resolve();
   }
@@ -78,17 +97,94 @@ export class LifecycleShutdownHooks
       // One loop turn: a server closed just now still holds its handle until its close callback.
       await new Promise((resolve) => setTimeout(resolve, 0));
       const report = this.coordinator.completeReport(ownHandles());
-      const path = this.options.reportFile;
-      if (report === undefined || path === undefined) return;
-      try {
-        await storeReport(path, report);
-      } catch (error) {
-        this.logger.warn(LifecycleMessages.reportFileUnwritable(describeError(error)));
-      }
+      if (report !== undefined) await this.persist(report);
+      // Last: the span ends with the complete report, then the user's flush exports it.
+      await this.telemetry?.end(report);
     } finally {
       // Whatever happened above: enableLifecycleShutdown's process listeners go with the app.
       for (const listener of this.closeListeners.splice(0)) listener();
     }
+  }
+
+  /**
+   * For the watchdog, about to exit the process: what `onApplicationShutdown` would have
+   * persisted — the termination log, `reportFile`, the end of this run's marker — synchronously.
+   */
+  persistSync(report: ShutdownReport): void {
+    this.writeTerminationLog(report);
+    this.telemetry?.endSpan(report);
+    const path = this.options.reportFile;
+    if (path === undefined) return;
+    try {
+      storeReportSync(path, report);
+    } catch (error) {
+      this.logger.warn(LifecycleMessages.reportFileUnwritable(describeError(error)));
+    }
+    this.previousRun.finish();
+  }
+
+  /** The shutdown's traces for after the process is gone; failures are warnings, never thrown. */
+  private async persist(report: ShutdownReport): Promise<void> {
+    // First: the orchestrator reads it even when nothing else of the pod survives.
+    this.writeTerminationLog(report);
+    const path = this.options.reportFile;
+    if (path === undefined) return;
+    try {
+      await storeReport(path, report);
+    } catch (error) {
+      this.logger.warn(LifecycleMessages.reportFileUnwritable(describeError(error)));
+    }
+    // The shutdown reached its end (its report written, or the failure said): not a crash.
+    this.previousRun.finish();
+  }
+
+  private writeTerminationLog(report: ShutdownReport): void {
+    const path = this.options.terminationLog;
+    if (path === undefined) return;
+    const problem = storeTerminationLog(path, report);
+    if (problem !== undefined)
+      this.logger.warn(LifecycleMessages.terminationLogUnwritable(path, problem));
+  }
+
+  /** A previous run that never wrote its report (crash, SIGKILL): one warning, kept for readers. */
+  private async detectUnreportedRun(): Promise<void> {
+    const path = this.options.reportFile;
+    if (path === undefined) return;
+    const { unreported, problem } = await this.previousRun.detect(path);
+    if (unreported !== undefined) {
+      this.logger.warn(
+        LifecycleMessages.previousRunUnreported(
+          unreported.pid,
+          unreported.startedAt,
+          unreported.hostname,
+          path,
+        ),
+      );
+    }
+    // A directory that cannot be written is said once, by readPreviousReport.
+    if (problem !== undefined && (await checkReportDirectory(path)) === undefined)
+      this.logger.warn(LifecycleMessages.runMarkerUnwritable(problem));
+  }
+
+  /** The shutdown as a span, when `telemetry` is on; a missing `@opentelemetry/api` fails bootstrap. */
+  private async startTelemetry(): Promise<void> {
+    const options = this.options.telemetry;
+    if (options === undefined) return;
+    const telemetry = await LifecycleTelemetry.start(this.coordinator, this.logger, options);
+    this.telemetry = telemetry;
+    this.whenClosed(() => telemetry.dispose());
+  }
+
+  /** Boot-time checks (keep-alive vs the load balancer, how the process was started, readiness). */
+  private startBootChecks(instances: readonly object[]): void {
+    const release = runBootChecks(this.options.bootChecks, this.logger, {
+      httpAdapter: this.adapterHost?.httpAdapter as unknown,
+      httpIntake: this.options.intakes.has('http'),
+      instances,
+      indicator: this.health,
+      own: new Set<object>([this]),
+    });
+    this.whenClosed(release);
   }
 
   /** The report the previous process left in `reportFile`, for `getLastBootReport()`. */

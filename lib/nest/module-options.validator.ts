@@ -8,8 +8,11 @@ import {
 } from '../core/lifecycle-options.validator.js';
 import { INTAKE_INSTALLERS } from '../intake/intake-installers.js';
 import type { ResolvedModuleOptions } from './resolved-module-options.interface.js';
+import { resolveBootChecks } from './boot-checks.options.js';
+import { resolveTerminationLogPath } from './termination-log.writer.js';
+import { resolveTelemetryOptions } from './lifecycle-telemetry.js';
 
-const MODULE_KEYS = ['reportFile'];
+const MODULE_KEYS = ['reportFile', 'terminationLog', 'bootChecks', 'loadBalancer', 'telemetry'];
 
 /**
  * Validates `AsyncLifecycleOptions` — the engine's keys by the engine, each intake's key by its
@@ -38,5 +41,24 @@ export function resolveModuleOptions(options: unknown): ResolvedModuleOptions {
   if (reportFile !== undefined && (typeof reportFile !== 'string' || reportFile === '')) {
     throw InvalidLifecycleOptionError.invalid('reportFile', reportFile, 'a non-empty file path');
   }
-  return { coordinator, intakes, reportFile };
+  const { terminationLog } = options as AsyncLifecycleOptions;
+  if (
+    terminationLog !== undefined &&
+    terminationLog !== false &&
+    (typeof terminationLog !== 'string' || terminationLog === '')
+  ) {
+    throw InvalidLifecycleOptionError.invalid(
+      'terminationLog',
+      terminationLog,
+      'a non-empty file path or false',
+    );
+  }
+  return {
+    coordinator,
+    intakes,
+    reportFile,
+    terminationLog: resolveTerminationLogPath(terminationLog),
+    bootChecks: resolveBootChecks(options.bootChecks, options.loadBalancer),
+    telemetry: resolveTelemetryOptions(options.telemetry),
+  };
 }

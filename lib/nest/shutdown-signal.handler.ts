@@ -10,7 +10,6 @@ import type { ShutdownReport } from '../core/shutdown-report.interface.js';
 import { describeError } from '../core/describe.js';
 import type { BootstrapTracker } from './bootstrap.tracker.js';
 import { guardNestShutdownHooks } from './nest-shutdown-hooks.guard.js';
-import { storeReportSync } from './report-file.store.js';
 
 /**
  * Options of `enableLifecycleShutdown`.
@@ -62,8 +61,11 @@ export interface SignalHandlerDeps {
   readonly coordinator: LifecycleCoordinator;
   readonly logger: LifecycleLogger;
   readonly bootstrap: BootstrapTracker;
-  /** Where the report is written when the watchdog exits before the module could. */
-  readonly reportFile: string | undefined;
+  /**
+   * Persists the report (termination log, `reportFile`) when the watchdog exits before the
+   * module could; synchronous, never throws.
+   */
+  readonly persistSync: (report: ShutdownReport) => void;
 }
 
 /**
@@ -210,7 +212,7 @@ export class ShutdownSignalHandler {
    * have finished at onApplicationShutdown, is logged and written.
    */
   private closeTimedOut(limit: number): void {
-    const { coordinator, logger, reportFile, bootstrap } = this.deps;
+    const { coordinator, logger, persistSync, bootstrap } = this.deps;
     try {
       const lingering = describeLingering(this.baseline);
       logger.error(
@@ -219,13 +221,7 @@ export class ShutdownSignalHandler {
           : LifecycleMessages.closeTimedOut(limit, lingering),
       );
       const report = coordinator.completeReport(ownHandles());
-      if (report !== undefined && reportFile !== undefined) {
-        try {
-          storeReportSync(reportFile, report);
-        } catch (error) {
-          logger.warn(LifecycleMessages.reportFileUnwritable(describeError(error)));
-        }
-      }
+      if (report !== undefined) persistSync(report);
     } finally {
       // Whatever the report did: the process ends now.
       process.exit(1);

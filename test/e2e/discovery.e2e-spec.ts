@@ -437,6 +437,10 @@ describe('module options', () => {
     ...COORDINATOR_OPTION_KEYS,
     ...INTAKE_INSTALLERS.map((i) => i.option),
     'reportFile',
+    'terminationLog',
+    'bootChecks',
+    'loadBalancer',
+    'telemetry',
   ].join(', ');
   const budget = 'expected a finite number of milliseconds between 0 and 2147483647';
   const cases: [string, Record<string, unknown>, string][] = [
