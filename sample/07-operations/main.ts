@@ -3,7 +3,7 @@
  * file with the previous run detected when it crashed, the boot-time checks, and the shutdown as
  * an OpenTelemetry span flushed last. Run it (`npm run build` first):
  *
- *   OPS_DIR=/tmp/ops node .build/sample/06-operations/main.js
+ *   OPS_DIR=/tmp/ops node .build/sample/07-operations/main.js
  *   # another shell: kill -TERM <pid>  → /tmp/ops/termination-log, /tmp/ops/last-shutdown.json
  *   #                kill -KILL <pid>  → the next start warns that the previous run left no report
  *
