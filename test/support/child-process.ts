@@ -31,7 +31,7 @@ export class ChildRun {
   }
 
   /** The first line (past or future) matching `pattern`; rejects after `timeoutMs`. */
-  waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
     const seen = this.lines.find((line) => pattern.test(line));
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
