@@ -15,11 +15,13 @@ import type { RunningServer } from '../support/servers/server-process.js';
 const SAMPLE = 'sample/04-queues-and-cron/main.js';
 const QUEUE = 'reports'; // the sample's queue
 const PHASES = { gracefulMs: 2_500, forcefulMs: 2_000, terminateMs: 1_000 };
-// Longer than GRACEFUL even when it started a whole sweep interval before the SIGTERM: handed back.
-const LONG_JOB_MS = 5_000;
-// A sweep tick and an order outlive the moment the test signals by far, and end within GRACEFUL.
-const SWEEP_MS = 1_500;
-const ORDER_MS = 1_500;
+// Sweeps start every 300 ms and run 1.2 s: one is always in flight once the first started.
+const SWEEP_EVERY_MS = 300;
+const SWEEP_MS = 1_200;
+// Longer than GRACEFUL even when it started a sweep interval before the SIGTERM: handed back.
+const LONG_JOB_MS = 4_200;
+// An order outlives the moment the test signals by far, and ends within GRACEFUL.
+const ORDER_MS = 1_200;
 const SHORT_JOBS = ['daily-1', 'daily-2', 'daily-3', 'daily-4'];
 // Every job: the long one, the short ones, and the invoice the order event queues.
 const ALL_JOBS = ['long', ...SHORT_JOBS, 'invoice-O-1'].sort();
@@ -81,6 +83,7 @@ describeWithBroker('redis')('sample/04-queues-and-cron, real Redis, real SIGTERM
       REDIS_URL: redis.url,
       PRINT_REPORT: '1',
       CONCURRENCY: '2',
+      SWEEP_EVERY_MS: String(SWEEP_EVERY_MS),
       SWEEP_MS: String(SWEEP_MS),
       LIFECYCLE_OPTIONS: JSON.stringify({ phases: PHASES, progressIntervalMs: 0 }),
     });
@@ -120,7 +123,7 @@ describeWithBroker('redis')('sample/04-queues-and-cron, real Redis, real SIGTERM
         SHORT_JOBS.map((jobId) => ({ name: 'report', data: { ms: 200 }, opts: { jobId } })),
       );
       await first.waitFor(/\[ReportsProcessor\] job long \(report, \d+ ms\) started/);
-      // The next sweep tick (ticks run 1.5 s, one starts every second): in flight from now on.
+      // The next sweep tick: in flight from now on, for longer than the test takes to signal.
       const sweeps = first.lines.filter((line) => /sweep \d+ started/.test(line)).length;
       await first.waitFor(new RegExp(`\\[HousekeepingService\\] sweep ${sweeps + 1} started`));
       await lastValueFrom(client.emit('order.created', { id: 'O-1', ms: ORDER_MS }));
