@@ -47,8 +47,11 @@ function watchLines(child: ChildProcess, echo: boolean): (pattern: RegExp) => Pr
   const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
   createInterface({ input: child.stdout }).on('line', (line) => {
     if (echo) console.log(line);
+    // Nest colours its lines on a terminal: matched without the colour codes.
+    // eslint-disable-next-line no-control-regex -- the escape character starts each code
+    const text = line.replace(/\x1b\[[0-9;]*m/g, '');
     for (const waiter of waiters) {
-      if (waiter.pattern.test(line)) {
+      if (waiter.pattern.test(text)) {
         waiters.delete(waiter);
         waiter.resolve(line);
       }
@@ -115,6 +118,18 @@ async function main(): Promise<void> {
   };
   // Job ids of this run: a Redis given in REDIS_URL may hold an earlier run's.
   const run = Date.now().toString(36);
+  // Ctrl+C or a kill of the demo: the worker shuts down as it would, then Redis stops.
+  const interrupted = (): void => {
+    const child = worker;
+    const exited =
+      child === undefined || child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : once(child, 'exit');
+    child?.kill('SIGTERM');
+    void exited.then(() => own?.stop()).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const first = startWorker(true);
     await first.lineOf(/^READY /);
@@ -163,6 +178,8 @@ async function main(): Promise<void> {
     const final = await queue.getJobCounts('wait', 'active', 'completed', 'failed');
     console.log(`demo: exit code ${secondCode}; queue ${REPORTS_QUEUE}: ${JSON.stringify(final)}`);
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     if (worker !== undefined && worker.exitCode === null && worker.signalCode === null) {
       worker.kill('SIGKILL');
     }
