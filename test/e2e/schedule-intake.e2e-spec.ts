@@ -315,6 +315,93 @@ describe('@nestjs/schedule: no tick starts once the shutdown began; the ticks in
     });
     expect(nestLog.errors()).toEqual([]);
   });
+  it('the ticks of jobs added to SchedulerRegistry at run time — before bootstrap or after — are managed tasks too, named by the job, drained in their wave', async () => {
+    const whats = ['cron', 'interval', 'timeout'] as const;
+    type What = (typeof whats)[number];
+    @Injectable()
+    class DynamicJobs {
+      readonly entered = { cron: deferred(), interval: deferred(), timeout: deferred() };
+      readonly release = deferred();
+      readonly taskNames: Partial<Record<What, string>> = {};
+      readonly finished: What[] = [];
+      constructor(@Inject(SchedulerRegistry) private readonly registry: SchedulerRegistry) {}
+
+      /**
+       * Its first run is held until released (a tick in flight); the later ones end at once.
+       * An async callback, as users write them: its promise is what the tick's task waits for.
+       */
+      private tick(what: What): () => Promise<void> {
+        return async () => {
+          if (this.taskNames[what] !== undefined) return;
+          this.taskNames[what] = currentTask()?.name ?? 'no task';
+          this.entered[what].resolve();
+          await this.release.promise;
+          this.finished.push(what);
+        };
+      }
+
+      // Before the intake is installed (at bootstrap).
+      onModuleInit(): void {
+        // eslint-disable-next-line @typescript-eslint/no-misused-promises -- an async timer callback, as users write them
+        this.registry.addInterval('poll inbox', setInterval(this.tick('interval'), 20));
+      }
+
+      // After it.
+      addMore(): void {
+        // eslint-disable-next-line @typescript-eslint/no-misused-promises -- as above
+        this.registry.addTimeout('retry upload', setTimeout(this.tick('timeout'), 20));
+        const job = new CronJob(CronExpression.EVERY_SECOND, this.tick('cron'));
+        this.registry.addCronJob('nightly export', job);
+        job.start();
+      }
+    }
+    const nestLog = new NestLog();
+    const app = apps.track(
+      await NestFactory.createApplicationContext(workerModule({}, [DynamicJobs]), {
+        logger: nestLog,
+      }),
+    );
+    const jobs = app.get(DynamicJobs);
+    const coordinator = app.get(LifecycleCoordinator);
+    jobs.addMore();
+    await Promise.all(whats.map((what) => jobs.entered[what].promise));
+
+    const graceful = phaseEntered(coordinator, ShutdownPhase.GRACEFUL);
+    const closed = app.close();
+    await graceful;
+    // The three ticks hold the shutdown open: nothing finished yet.
+    expect(jobs.finished).toEqual([]);
+    jobs.release.resolve();
+    await closed;
+
+    expect(jobs.taskNames).toEqual({
+      interval: 'interval poll inbox#1',
+      timeout: 'timeout retry upload#1',
+      cron: 'cron nightly export#1',
+    });
+    expect([...jobs.finished].sort()).toEqual([...whats]);
+    const report = coordinator.getReport();
+    expect(
+      report?.tasks
+        .filter((task) => task.name.includes('#1'))
+        .map((task) => [task.name, task.state])
+        .sort(),
+    ).toEqual([
+      ['cron nightly export#1', TaskState.COMPLETED],
+      ['interval poll inbox#1', TaskState.COMPLETED],
+      ['timeout retry upload#1', TaskState.COMPLETED],
+    ]);
+    expect(scheduleReport(coordinator)).toMatchObject({
+      stopped: { cronJobs: 1, intervals: 1, timeouts: 1 },
+      inFlightAtStart: 3,
+      drained: 3,
+      failed: 0,
+      cancelled: 0,
+      running: 0,
+      untracked: 0,
+    });
+    expect(nestLog.errors()).toEqual([]);
+  });
 });
 
 describe('@nestjs/schedule: options, failures and FORCEFUL', () => {

@@ -396,11 +396,11 @@ describeWithBroker('redis')('BullMQ intake, real Redis', () => {
   );
 
   it(
-    'names the jobs a worker started before the intake attached to it (a slow onModuleInit elsewhere)',
+    "a processor's worker is drained from its first job, even when jobs start during another module's slow onModuleInit",
     async () => {
       await addJobs(2);
       // Bootstrap goes on only once the worker, created by @nestjs/bullmq at module init, has
-      // taken both jobs: they start before the intake exists.
+      // taken both jobs: they start long before the intake's installer runs at bootstrap.
       @Injectable()
       class SlowInit {
         onModuleInit(): Promise<void> {
@@ -422,13 +422,83 @@ describeWithBroker('redis')('BullMQ intake, real Redis', () => {
       await started.app.close();
       started = undefined;
 
-      expect(ledger.entries.map((entry) => entry.task)).toEqual([undefined, undefined]);
-      expect(report.intakes?.bullmq).toEqual(section({ notManagedAtStart: 2 }));
-      expect(logger.messages('warn')).toEqual([
-        expect.stringContaining(`2 job(s) of queue "${queueName}" started before the intake`),
+      // The worker was attached as @nestjs/bullmq stored it in its processor: both jobs were
+      // managed tasks, drained in their wave.
+      expect(ledger.entries.map((entry) => entry.task?.name)).toEqual([
+        `bullmq ${queueName}#1`,
+        `bullmq ${queueName}#2`,
       ]);
-      // The worker's close() waited for them: completed, nothing lost.
+      expect(report.intakes?.bullmq).toEqual(section({ inFlightAtStart: 2, completed: 2 }));
+      expect(logger.messages('warn')).toEqual([]);
       expect(await counts()).toEqual({ wait: 0, active: 0, completed: 2, failed: 0, delayed: 0 });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'names the jobs a Worker provider started before the intake attached to it (a slow onModuleInit elsewhere)',
+    async () => {
+      const providedQueue = `${queueName}-provided`;
+      const early = new JobLedger();
+      const q = new Queue(providedQueue, { connection });
+      let provided: Worker | undefined;
+      try {
+        await q.addBulk([
+          { name: 'a', data: {} },
+          { name: 'b', data: {} },
+        ]);
+        // A Worker made by a factory starts fetching at instantiation, before any module init:
+        // found only at bootstrap, after both jobs started.
+        @Injectable()
+        class SlowInit {
+          onModuleInit(): Promise<void> {
+            return early.entered(2);
+          }
+        }
+        started = await startWorkerApp({
+          queue: queueName,
+          port: redis.port,
+          ledger,
+          providers: [
+            SlowInit,
+            {
+              provide: 'REPORTS_WORKER',
+              useFactory: () =>
+                (provided = new Worker(
+                  providedQueue,
+                  (job, _token, signal) => early.run(job, signal),
+                  { connection, concurrency: 2 },
+                )),
+            },
+          ],
+        });
+        const { coordinator, logger } = started;
+
+        const stopping = coordinator.shutdown({ reason: 'test' });
+        early.releaseAll();
+        const report = await stopping;
+        await provided?.close();
+
+        expect(early.entries.map((entry) => entry.task)).toEqual([undefined, undefined]);
+        expect(report.intakes?.bullmq).toEqual(
+          section({ workers: 2, workersPaused: 2, notManagedAtStart: 2 }),
+        );
+        expect(logger.messages('warn')).toEqual([
+          expect.stringContaining(`2 job(s) of queue "${providedQueue}" started before the intake`),
+        ]);
+        // The worker's close() waited for them: completed, nothing lost.
+        expect(await q.getJobCounts('wait', 'active', 'completed', 'failed')).toEqual({
+          wait: 0,
+          active: 0,
+          completed: 2,
+          failed: 0,
+        });
+      } finally {
+        early.releaseAll();
+        await provided?.close();
+        await q.obliterate({ force: true });
+        await q.close();
+      }
     },
     TEST_TIMEOUT_MS,
   );

@@ -14,8 +14,9 @@ export interface BullmqIntakeReport {
   inFlightAtStart: number;
   /**
    * Jobs the workers were processing when the shutdown began that the intake does not manage:
-   * started before it attached to their worker (bootstrap was still running other modules'
-   * `onModuleInit`). The shutdown does not wait for them, nor hand them back; the worker's owner
+   * started before it attached to their worker — a `Worker` provider's, found at bootstrap,
+   * while other modules' `onModuleInit` still ran (a processor's worker is attached as it is
+   * created). The shutdown does not wait for them, nor hand them back; the worker's owner
    * waits for them in `worker.close()`. Logged with their ids.
    */
   notManagedAtStart: number;

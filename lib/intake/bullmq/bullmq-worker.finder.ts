@@ -13,13 +13,17 @@ export interface WorkerSearch {
 }
 
 /**
- * `@nestjs/bullmq`'s `WorkerHost` prototype in `instance`'s prototype chain, if any. Found by
- * shape — a class named `WorkerHost` declaring a `worker` getter — rather than with `instanceof`:
- * that needs no import of `@nestjs/bullmq`, and survives two copies of it.
+ * `@nestjs/bullmq`'s `WorkerHost` prototype in the chain starting at `prototype` (itself
+ * included), if any. Found by shape — a class named `WorkerHost` declaring a `worker` getter —
+ * rather than with `instanceof`: that needs no import of `@nestjs/bullmq`, and survives two
+ * copies of it.
+ *
+ * @example
+ * workerHostPrototypeOf(EmailsProcessor.prototype); // WorkerHost.prototype
  */
-function workerHostPrototype(instance: object): object | undefined {
+export function workerHostPrototypeOf(prototype: object): object | undefined {
   for (
-    let proto: unknown = Object.getPrototypeOf(instance);
+    let proto: unknown = prototype;
     typeof proto === 'object' && proto !== null && proto !== Object.prototype;
     proto = Object.getPrototypeOf(proto)
   ) {
@@ -29,6 +33,14 @@ function workerHostPrototype(instance: object): object | undefined {
     if (Object.getOwnPropertyDescriptor(proto, 'worker')?.get !== undefined) return proto;
   }
   return undefined;
+}
+
+/** The `WorkerHost` prototype in `instance`'s prototype chain, if any. */
+function workerHostPrototype(instance: object): object | undefined {
+  const prototype: unknown = Object.getPrototypeOf(instance);
+  return typeof prototype === 'object' && prototype !== null
+    ? workerHostPrototypeOf(prototype)
+    : undefined;
 }
 
 function providerName(instance: object): string {

@@ -16,6 +16,8 @@ export const BullmqMessages = {
     `BullMQ: ${ids.length} job(s) of queue "${queue}" started before the intake attached to its worker ` +
     `(other modules' onModuleInit still ran): the shutdown does not manage them; the worker's close() waits for them ` +
     `(ids ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''})`,
+  attachFailed: (queue: string, error: string) =>
+    `BullMQ: the worker of queue "${queue}" could not be drained from its creation on: ${error}`,
   otherApplication: (queue: string) =>
     `BullMQ: the worker of queue "${queue}" is already drained by another application's coordinator; left to it`,
   importFailed: (error: string) =>

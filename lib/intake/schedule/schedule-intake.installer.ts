@@ -2,7 +2,7 @@ import { safeText } from '../../core/describe.js';
 import type { LifecycleLogger } from '../../core/lifecycle-logger.interface.js';
 import { bindLayer } from '../../decorators/method-dispatch.js';
 import type { IntakeInstaller } from '../intake-installer.interface.js';
-import { ScheduleIntake, type ScheduledJob } from './schedule.intake.js';
+import { MAX_LABEL, ScheduleIntake, type ScheduledJob } from './schedule.intake.js';
 import { ScheduleMessages } from './schedule-intake.messages.js';
 import {
   resolveScheduleIntakeOptions,
@@ -11,9 +11,6 @@ import {
 import { isManagedCall, scheduledMethodsOf, scheduleNameOf } from './schedule-tick.layer.js';
 import { scheduleTickLayersProvider } from './schedule-tick-layers.provider.js';
 import type { SchedulerRegistryLike } from './scheduler-registry.interface.js';
-
-/** Longest job label in a tick's task name. */
-const MAX_LABEL = 150;
 
 function classNameOf(instance: object): string {
   const name: unknown = (instance.constructor as { name?: unknown } | undefined)?.name;
@@ -72,6 +69,31 @@ function isSchedulerRegistry(instance: object): instance is SchedulerRegistryLik
 }
 
 /**
+ * The functions `@nestjs/schedule` mounts for the decorated methods, from its
+ * `SchedulerOrchestrator` (recognised by class name, as the registry is): its `cronJobs`,
+ * `intervals` and `timeouts` records, filled at module init, hold each one as `target` (a test
+ * checks them against the real package). `undefined` when they cannot be read: the callbacks of
+ * jobs added at run time are then left as they are rather than risking a tick made two tasks.
+ */
+function decoratedTargets(instances: readonly object[]): Set<unknown> | undefined {
+  const orchestrator = instances.find(
+    (instance) => classNameOf(instance) === 'SchedulerOrchestrator',
+  ) as Record<string, unknown> | undefined;
+  if (orchestrator === undefined) return undefined;
+  const targets = new Set<unknown>();
+  for (const key of ['cronJobs', 'intervals', 'timeouts']) {
+    const records = orchestrator[key];
+    if (typeof records !== 'object' || records === null) return undefined;
+    for (const record of Object.values(records)) {
+      const target: unknown = (record as { target?: unknown } | null)?.target;
+      if (typeof target !== 'function') return undefined;
+      targets.add(target);
+    }
+  }
+  return targets;
+}
+
+/**
  * Stops `@nestjs/schedule` at the first instant of shutdown and makes its ticks managed tasks —
  * when the application has `ScheduleModule`: its `SchedulerRegistry` is among the providers.
  * Nothing of `@nestjs/schedule` is loaded here: the application has loaded it, or it is not used.
@@ -84,7 +106,7 @@ export const scheduleIntakeInstaller: IntakeInstaller<ResolvedScheduleIntakeOpti
   install({ coordinator, logger, instances }, options) {
     const registry = instances.find(isSchedulerRegistry);
     if (registry === undefined) return;
-    const intake = new ScheduleIntake(registry, options, logger);
+    const intake = new ScheduleIntake(registry, options, logger, decoratedTargets(instances));
     intake.install(coordinator.registerIntake(intake));
     bindScheduledMethods(instances, intake, logger);
   },

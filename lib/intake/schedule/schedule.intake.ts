@@ -20,6 +20,9 @@ export interface ScheduledJob {
   readonly managed: boolean;
 }
 
+/** Longest job label in a tick's task name. */
+export const MAX_LABEL = 150;
+
 type Outcome = 'drained' | 'failed' | 'cancelled' | 'refused';
 
 // How a tick ended inside its task, when it ended synchronously.
@@ -62,16 +65,33 @@ export class ScheduleIntake implements Intake {
     untracked: 0,
   };
 
+  /** Callbacks this intake wrapped: never wrapped twice. */
+  readonly #wrapped = new WeakSet<object>();
+
   constructor(
     private readonly registry: SchedulerRegistryLike,
     private readonly options: ResolvedScheduleIntakeOptions,
     private readonly logger: LifecycleLogger,
+    /**
+     * The functions `@nestjs/schedule` runs for the `@Cron`, `@Interval` and `@Timeout` methods
+     * (their ticks are tasks through the methods' layers already), so that every other callback
+     * in the registry — a job added at run time — is made a task here; `undefined` when they
+     * could not be known: the callbacks of jobs added at run time are then left as they are.
+     */
+    private readonly decorated?: ReadonlySet<unknown>,
   ) {}
 
-  /** `handle` is what `registerIntake` returned; from now on additions to the registry are watched. */
+  /**
+   * `handle` is what `registerIntake` returned; from now on additions to the registry are
+   * watched, and the ticks of jobs added at run time are managed tasks too.
+   */
   install(handle: IntakeHandle): void {
     this.#handle = handle;
     this.#watchAdditions();
+    const registry = this.registry;
+    for (const [name, job] of registry.getCronJobs()) this.#manageCronJob(name, job);
+    for (const name of registry.getIntervals()) this.#manageTimer('interval', name);
+    for (const name of registry.getTimeouts()) this.#manageTimer('timeout', name);
   }
 
   shutdownStarted(): void {
@@ -258,6 +278,70 @@ export class ScheduleIntake implements Intake {
   }
 
   /**
+   * A callback of the registry, run from now on as `runTick` runs a scheduled method's tick; the
+   * function itself when it is a decorated method's (already a task), not a function, or wrapped.
+   */
+  #managed(kind: ScheduleKind, name: string, callback: unknown): unknown {
+    if (
+      this.decorated === undefined ||
+      typeof callback !== 'function' ||
+      this.decorated.has(callback) ||
+      this.#wrapped.has(callback)
+    ) {
+      return callback;
+    }
+    const job: ScheduledJob = { kind, label: safeText(name, MAX_LABEL), managed: false };
+    const original = callback as (...args: unknown[]) => unknown;
+    const run = (self: unknown, args: unknown[]): unknown =>
+      this.runTick(job, () => original.apply(self, args));
+    // A plain function, so that the caller's `this` (a cron job's context) reaches the callback.
+    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      const value = run(this, args);
+      if (kind === 'cron' || !isThenable(value)) return value;
+      // Node drops what a timer's callback returns: a tick the shutdown cancelled at FORCEFUL
+      // (the report counts it) must not become an unhandled rejection. Any other failure stays
+      // the callback's own, unhandled as it was.
+      return Promise.resolve(value).catch((error: unknown) => {
+        if (!isCancellation(error)) throw error;
+      });
+    };
+    this.#wrapped.add(wrapped);
+    return wrapped;
+  }
+
+  /**
+   * A cron job added at run time: its callbacks (`cron`'s `_callbacks`, which `fireOnTick()`
+   * calls on each tick; `@nestjs/schedule` pins `cron`, and a test checks the field) run as tick
+   * tasks. Left alone when the job does not have them.
+   */
+  #manageCronJob(name: string, job: CronJobLike): void {
+    const callbacks: unknown = (job as { _callbacks?: unknown })._callbacks;
+    if (!Array.isArray(callbacks)) return;
+    for (let i = 0; i < callbacks.length; i++) {
+      callbacks[i] = this.#managed('cron', name, callbacks[i]);
+    }
+  }
+
+  /**
+   * An interval or timeout added at run time: the function Node calls on each expiry (the
+   * `_onTimeout` of the `Timeout` object `setInterval`/`setTimeout` return, which Node reads on
+   * every call; a test checks it) runs as a tick task. Left alone when it is not such an object.
+   */
+  #manageTimer(kind: 'interval' | 'timeout', name: string): void {
+    try {
+      const timer: unknown =
+        kind === 'interval' ? this.registry.getInterval(name) : this.registry.getTimeout(name);
+      if (typeof timer !== 'object' || timer === null) return;
+      const holder = timer as { _onTimeout?: unknown };
+      if (typeof holder._onTimeout === 'function') {
+        holder._onTimeout = this.#managed(kind, name, holder._onTimeout);
+      }
+    } catch (error) {
+      this.logger.warn(`${ScheduleMessages.untracked(safeText(name))}: ${describeError(error)}`);
+    }
+  }
+
+  /**
    * Work in flight may add schedules during the shutdown (a dynamic job, a retry timer): the
    * registry's own methods stay in charge, then what was added is stopped at once. Own
    * properties of this application's registry instance; `SchedulerRegistry` itself is untouched.
@@ -274,6 +358,7 @@ export class ScheduleIntake implements Intake {
         value: (name: string, job: CronJobLike): void => {
           addCronJob(name, job);
           if (this.#stopping) this.#stopCronJob(name, job, true);
+          else this.#manageCronJob(name, job);
         },
       },
       addInterval: {
@@ -281,7 +366,8 @@ export class ScheduleIntake implements Intake {
         writable: true,
         value: (name: string, intervalId: unknown): void => {
           addInterval(name, intervalId);
-          if (this.#stopping && this.#clear('interval', name)) this.#counters.stoppedLate++;
+          if (!this.#stopping) this.#manageTimer('interval', name);
+          else if (this.#clear('interval', name)) this.#counters.stoppedLate++;
         },
       },
       addTimeout: {
@@ -289,7 +375,8 @@ export class ScheduleIntake implements Intake {
         writable: true,
         value: (name: string, timeoutId: unknown): void => {
           addTimeout(name, timeoutId);
-          if (this.#stopping && this.#clear('timeout', name)) this.#counters.stoppedLate++;
+          if (!this.#stopping) this.#manageTimer('timeout', name);
+          else if (this.#clear('timeout', name)) this.#counters.stoppedLate++;
         },
       },
     });
