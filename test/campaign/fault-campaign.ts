@@ -1,0 +1,82 @@
+import fc from 'fast-check';
+import { createTestCertificate } from '../support/tls-certificate.js';
+import { runScenario } from './run-scenario.js';
+import { scenarioArbitrary } from './scenario.arbitrary.js';
+
+/** How to run the campaign. */
+export interface CampaignOptions {
+  runs: number;
+  seed: number;
+  /** Shrink a failure to a minimal scenario (each step is a real process run). */
+  shrink: boolean;
+  /** Stop (and fail) once this much time passed, shrinking included. */
+  timeLimitMs?: number;
+  /** One line per run. */
+  log: (line: string) => void;
+}
+
+/** What a campaign did. */
+export interface CampaignResult {
+  runs: number;
+  failed: boolean;
+  /** fast-check's report: the seed, the path and the (shrunk) counterexample with its violations. */
+  message?: string;
+  /** Time of each run (ms), for the figures. */
+  durationsMs: number[];
+}
+
+/** fast-check's summary (seed, path, shrunk counterexample), then the run's violations and output. */
+function describeFailure(details: fc.RunDetails<unknown>): string {
+  const error = details.errorInstance;
+  const cause = error instanceof Error ? error.message : String(error);
+  return `${fc.defaultReportMessage(details) ?? ''}\nViolations of the counterexample:\n${cause}`;
+}
+
+/**
+ * The fault campaign (issue #9): random scenarios, each run against a fresh child process over
+ * real sockets, every invariant checked on every run. Seeded: the same seed replays the same
+ * scenarios; a failure is shrunk and printed with the seed and path that replay it.
+ *
+ * @example
+ * const result = await runCampaign({ runs: 50, seed: 42, shrink: true, log: console.log });
+ * if (result.failed) console.error(result.message);
+ */
+export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
+  const certificate = createTestCertificate();
+  const durationsMs: number[] = [];
+  let runs = 0;
+  try {
+    const property = fc.asyncProperty(scenarioArbitrary, async (scenario) => {
+      const startedAt = performance.now();
+      const { violations, transcript } = await runScenario(scenario, { tls: certificate });
+      const tookMs = performance.now() - startedAt;
+      durationsMs.push(tookMs);
+      runs++;
+      options.log(
+        `run ${runs}: ${violations.length === 0 ? 'ok' : `${violations.length} violation(s)`} in ${Math.round(tookMs)} ms — ${scenario.app.tasks.length} task(s), ${scenario.app.hooks.length} hook(s), ${scenario.clients.length} client(s), signals ${scenario.signals.join(',')}`,
+      );
+      if (violations.length > 0) {
+        throw new Error(`${violations.map((v) => `- ${v}`).join('\n')}\n${transcript}`);
+      }
+    });
+    const details = await fc.check(property, {
+      numRuns: options.runs,
+      seed: options.seed,
+      endOnFailure: !options.shrink,
+      // Runs bound themselves (RUN_TIMEOUT_MS); the whole campaign may be bounded too, and an
+      // interrupted campaign fails rather than passing on fewer runs than asked.
+      plugins:
+        options.timeLimitMs === undefined
+          ? []
+          : [fc.interruptAfterTimeLimit(options.timeLimitMs, { failOnInterrupt: true })],
+    });
+    return {
+      runs,
+      failed: details.failed,
+      message: details.failed ? describeFailure(details) : undefined,
+      durationsMs,
+    };
+  } finally {
+    certificate.remove();
+  }
+}
