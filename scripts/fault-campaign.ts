@@ -1,5 +1,5 @@
 /**
- * `npm run campaign -- --runs N --seed S [--no-shrink]`: the fault campaign of `npm test`, longer
+ * `npm run campaign -- --runs N --seed S [--path P] [--no-shrink] [--strict]`: the fault campaign of `npm test`, longer
  * (test/campaign). Prints one line per run; on a failure, the shrunk scenario, its violations,
  * the child's output, and the seed and path that replay it; exits 1.
  */
@@ -11,6 +11,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '100' },
     seed: { type: 'string' },
     'no-shrink': { type: 'boolean', default: false },
+    strict: { type: 'boolean', default: false },
+    path: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -28,6 +30,8 @@ const result = await runCampaign({
   runs,
   seed,
   shrink: !values['no-shrink'],
+  strict: values.strict,
+  path: values.path,
   log: (line) => console.log(line),
 });
 const durations = [...result.durationsMs].sort((a, b) => a - b);
@@ -35,6 +39,9 @@ const median = durations[Math.floor(durations.length / 2)] ?? 0;
 console.log(
   `${result.runs} run(s) in ${Math.round((performance.now() - startedAt) / 1000)} s (median ${Math.round(median)} ms per run), seed ${seed}: ${result.failed ? 'FAILED' : 'every invariant held'}`,
 );
+if (result.known.length > 0) {
+  console.log(`known findings met (--strict fails on them): ${result.known.length}`);
+}
 if (result.failed) {
   console.log(result.message);
   process.exitCode = 1;

@@ -43,15 +43,23 @@ function parseReport(lines: string[]): ShutdownReport | null | undefined {
 /**
  * Every invariant of the campaign (issue #9) over one run; returns each one violated, in words.
  */
-export function checkInvariants(scenario: Scenario, result: RunResult): string[] {
+export function checkInvariants(
+  scenario: Scenario,
+  result: RunResult,
+  options: { strict?: boolean } = {},
+): { violations: string[]; known: string[] } {
   const violations: string[] = [];
+  const knownFindings: string[] = [];
   const fail = (text: string): void => void violations.push(text);
+  // A known finding (reported, not yet fixed) is a note; with `strict` it fails the run too.
+  const known = (text: string): void =>
+    void (options.strict === true ? violations : knownFindings).push(`known finding: ${text}`);
   const { exit, lines } = result;
 
   // The process exits, on time, with a documented code, on its own.
   if (exit === undefined) {
     fail('the process did not exit');
-    return violations;
+    return { violations, known: knownFindings };
   }
   if (exit.signal !== null || (exit.code !== 0 && exit.code !== 1)) {
     fail(`exit ${String(exit.code)} / signal ${String(exit.signal)}: not a documented exit`);
@@ -83,10 +91,17 @@ export function checkInvariants(scenario: Scenario, result: RunResult): string[]
     if (exit.code !== documentedExitCode(report)) {
       fail(`exit code ${String(exit.code)}, documented ${documentedExitCode(report)}`);
     }
-    if (Object.keys(report.lingering).length > 0) {
-      fail(`lingering: ${JSON.stringify(report.lingering)}`);
+    const lingering = Object.keys(report.lingering);
+    if (lingering.length > 0) {
+      const text = `lingering: ${JSON.stringify(report.lingering)}`;
+      // Known finding 2: now and then one `Timeout` is listed though the process then exits on
+      // its own (seen with TLS and an escalated shutdown): a handle released just after the audit.
+      const transient =
+        lingering.every((type) => type === 'Timeout') && exitLine?.endsWith(' natural');
+      if (transient === true) known(text);
+      else fail(text);
     }
-    checkReportNames(scenario, report, fail);
+    checkReportNames(scenario, report, fail, known);
     if (scenario.app.reportFile === 'ok') {
       if (result.reportFileText === undefined) fail('the report file was not written');
       else {
@@ -112,7 +127,7 @@ export function checkInvariants(scenario: Scenario, result: RunResult): string[]
   });
 
   checkClients(scenario, result, report ?? undefined, fail);
-  return violations;
+  return { violations, known: knownFindings };
 }
 
 /** The report names every faulty task and hook with what went wrong. */
@@ -120,6 +135,7 @@ function checkReportNames(
   scenario: Scenario,
   report: ShutdownReport,
   fail: (text: string) => void,
+  known: (text: string) => void,
 ): void {
   scenario.app.tasks.forEach((spec, index) => {
     const name = `t${index}`;
@@ -157,7 +173,12 @@ function checkReportNames(
       spec.behaviour
     ];
     if (hook.outcome !== expected) {
-      fail(`hook h${index} ${spec.behaviour}, but the report says ${hook.outcome}`);
+      const text = `hook h${index} ${spec.behaviour}, but the report says ${hook.outcome}`;
+      // Known finding 1: a hook that ended at once is reported `timeout` when another callback
+      // blocked the event loop past the deadline in the same pass (the runner sees its end late).
+      const blocked = scenario.app.hooks.some((h) => h.behaviour === 'blocks');
+      if (spec.behaviour === 'ok' && hook.outcome === 'timeout' && blocked) known(text);
+      else fail(text);
     }
   });
 }

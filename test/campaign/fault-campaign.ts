@@ -11,6 +11,10 @@ export interface CampaignOptions {
   shrink: boolean;
   /** Stop (and fail) once this much time passed, shrinking included. */
   timeLimitMs?: number;
+  /** fast-check's replay path of a failure (with its seed): runs that scenario (and shrinks it). */
+  path?: string;
+  /** Known findings (reported, not fixed yet) fail a run too. */
+  strict?: boolean;
   /** One line per run. */
   log: (line: string) => void;
 }
@@ -23,6 +27,8 @@ export interface CampaignResult {
   message?: string;
   /** Time of each run (ms), for the figures. */
   durationsMs: number[];
+  /** Known findings met (not failures unless `strict`). */
+  known: string[];
 }
 
 /** fast-check's summary (seed, path, shrunk counterexample), then the run's violations and output. */
@@ -44,16 +50,25 @@ function describeFailure(details: fc.RunDetails<unknown>): string {
 export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
   const certificate = createTestCertificate();
   const durationsMs: number[] = [];
+  const knownSeen: string[] = [];
   let runs = 0;
   try {
     const property = fc.asyncProperty(scenarioArbitrary, async (scenario) => {
       const startedAt = performance.now();
-      const { violations, transcript } = await runScenario(scenario, { tls: certificate });
+      const { violations, known, transcript, result } = await runScenario(scenario, {
+        tls: certificate,
+        strict: options.strict,
+      });
+      knownSeen.push(...known);
+      const exitMs =
+        result.exit !== undefined && result.firstSignalAt !== undefined
+          ? `, exit ${Math.round(result.exit.at - result.firstSignalAt)} ms after the signal`
+          : '';
       const tookMs = performance.now() - startedAt;
       durationsMs.push(tookMs);
       runs++;
       options.log(
-        `run ${runs}: ${violations.length === 0 ? 'ok' : `${violations.length} violation(s)`} in ${Math.round(tookMs)} ms — ${scenario.app.tasks.length} task(s), ${scenario.app.hooks.length} hook(s), ${scenario.clients.length} client(s), signals ${scenario.signals.join(',')}`,
+        `run ${runs}: ${violations.length === 0 ? 'ok' : `${violations.length} violation(s)`}${known.length > 0 ? ` (${known.join('; ')})` : ''} in ${Math.round(tookMs)} ms${exitMs} — ${scenario.app.tasks.length} task(s), ${scenario.app.hooks.length} hook(s), ${scenario.clients.length} client(s), signals ${scenario.signals.join(',')}`,
       );
       if (violations.length > 0) {
         throw new Error(`${violations.map((v) => `- ${v}`).join('\n')}\n${transcript}`);
@@ -62,6 +77,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const details = await fc.check(property, {
       numRuns: options.runs,
       seed: options.seed,
+      path: options.path,
       endOnFailure: !options.shrink,
       // Runs bound themselves (RUN_TIMEOUT_MS); the whole campaign may be bounded too, and an
       // interrupted campaign fails rather than passing on fewer runs than asked.
@@ -75,6 +91,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       failed: details.failed,
       message: details.failed ? describeFailure(details) : undefined,
       durationsMs,
+      known: knownSeen,
     };
   } finally {
     certificate.remove();

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startScript, type ChildRun } from '../support/child-process.js';
+import { nextLine } from './child-lines.js';
 import { createClient, type CampaignClient, type ClientOutcome } from './campaign-clients.js';
 import { checkInvariants, type RunResult } from './campaign-invariants.js';
 import type { Scenario, SignalMoment } from './scenario.js';
@@ -16,6 +17,8 @@ export const RUN_TIMEOUT_MS = 20_000 + CAMPAIGN_BUDGETS_MS;
 /** What the runs share: the TLS certificate (made once per campaign). */
 export interface CampaignContext {
   tls: { keyPath: string; certPath: string; cert: Buffer };
+  /** Known findings fail the run too. */
+  strict?: boolean;
 }
 
 /** The line of the child that marks each signal moment. */
@@ -41,39 +44,13 @@ async function within<T>(promise: Promise<T>, ms: number, value: T): Promise<T> 
 }
 
 /**
- * Resolves `true` at the first line (past or future) matching `pattern`, `false` once the child
- * exited without one. A listener, not a timer: nothing is left behind when the line never comes.
- */
-function nextLine(run: ChildRun, pattern: RegExp): Promise<boolean> {
-  if (run.lines.some((l) => pattern.test(l))) return Promise.resolve(true);
-  const stdout = run.child.stdout;
-  if (stdout === null || run.child.exitCode !== null || run.child.signalCode !== null) {
-    return Promise.resolve(false);
-  }
-  return new Promise((resolve) => {
-    // ChildRun's own listener was added first: a chunk's lines are in `run.lines` when this runs.
-    const onData = (): void => {
-      if (run.lines.some((l) => pattern.test(l))) finish(true);
-    };
-    const onExit = (): void => finish(run.lines.some((l) => pattern.test(l)));
-    const finish = (found: boolean): void => {
-      stdout.removeListener('data', onData);
-      run.child.removeListener('exit', onExit);
-      resolve(found);
-    };
-    stdout.on('data', onData);
-    run.child.once('exit', onExit);
-  });
-}
-
-/**
  * Runs one scenario against a fresh child process and returns the violated invariants (empty:
  * the run held every promise) with a transcript for the report.
  */
 export async function runScenario(
   scenario: Scenario,
   context: CampaignContext,
-): Promise<{ violations: string[]; transcript: string; result: RunResult }> {
+): Promise<{ violations: string[]; known: string[]; transcript: string; result: RunResult }> {
   const dir = await mkdtemp(join(tmpdir(), 'fault-campaign-'));
   const reportPath =
     scenario.app.reportFile === 'unwritable'
@@ -163,7 +140,8 @@ export async function runScenario(
       '--- child stderr ---',
       run.errorOutput,
     ].join('\n');
-    return { violations: checkInvariants(scenario, result), transcript, result };
+    const { violations, known } = checkInvariants(scenario, result, { strict: context.strict });
+    return { violations, known, transcript, result };
   } finally {
     for (const client of clients) client.destroy();
     await run.close();
