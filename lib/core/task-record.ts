@@ -1,4 +1,5 @@
 import { isCancellation } from './cancellation.js';
+import { taskContextStorage } from './task-context.storage.js';
 import { isThenable } from './thenable.js';
 import { CancelledError } from './cancelled.error.js';
 import { DeadlineRun, type CallbackResult } from './deadline-run.js';
@@ -61,6 +62,12 @@ class RecordContext implements TaskContext {
   get signal(): AbortSignal {
     return this.record.signal;
   }
+  get stopping(): boolean {
+    return this.record.cancelRequested;
+  }
+  get stopped(): Promise<unknown> {
+    return this.record.stopped;
+  }
 }
 
 /** The record behind a task context, when `ctx` is a managed task's (not a hook's). */
@@ -73,6 +80,8 @@ interface Waiters<T> {
   outcome?: Promise<T>;
   outcomeDeferred?: Deferred<T>;
   finished?: Deferred<void>;
+  /** `ctx.stopped`: resolved with the cancel reason. */
+  stopped?: Deferred<unknown>;
 }
 
 function settleFulfilled(this: TaskRecord, value: unknown): void {
@@ -81,6 +90,43 @@ function settleFulfilled(this: TaskRecord, value: unknown): void {
 
 function settleRejected(this: TaskRecord, error: unknown): void {
   this.settle(error, true);
+}
+
+/** `start` returned this: the task's promise is pending, its reaction attached. */
+const PENDING: unique symbol = Symbol('pending');
+
+/**
+ * The record whose reaction runs now. The reaction was attached inside the task's
+ * AsyncLocalStorage scope, so the store it runs with is that task's context: the store carries
+ * the record, and the reactions need no function bound per task (two fewer objects a task).
+ */
+function reactingRecord(): TaskRecord {
+  const record = recordOf(taskContextStorage.getStore());
+  // Unreachable: only `callInContext` attaches these reactions, inside the record's own scope.
+  if (record === undefined) throw new Error('A task settled outside its context');
+  return record;
+}
+
+function settleOutside(record: TaskRecord, value: unknown, rejected: boolean): void {
+  record.settle(value, rejected);
+}
+
+// The end of a task is handled outside its context, as everything after the task is.
+function settleFulfilledInContext(value: unknown): void {
+  taskContextStorage.exit(settleOutside, reactingRecord(), value, false);
+}
+
+function settleRejectedInContext(error: unknown): void {
+  taskContextStorage.exit(settleOutside, reactingRecord(), error, true);
+}
+
+/** Runs `fn` in the task's scope and attaches the reaction there (see `reactingRecord`). */
+function callInContext(fn: (ctx: TaskContext) => unknown, context: TaskContext): unknown {
+  const value = fn(context);
+  if (!isThenable(value)) return value;
+  // Attached at once so a failing task can never be an unhandled rejection.
+  Promise.resolve(value).then(settleFulfilledInContext, settleRejectedInContext);
+  return PENDING;
 }
 
 /**
@@ -92,6 +138,8 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
   /** Neighbours in the registry's list of live tasks (creation order). */
   previous: TaskRecord | undefined = undefined;
   next: TaskRecord | undefined = undefined;
+  /** See `DependencyNode.planIndex`: the shutdown plan's link to its entry, -1 until planned. */
+  planIndex = -1;
   private controller: AbortController | undefined = undefined;
   private cancelReason: unknown = NOT_CANCELLED;
   private result: unknown = undefined;
@@ -119,6 +167,11 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
   /** How its wave stops it (DESIGN §4 "Stop modes"). */
   get stopMode(): StopMode {
     return (this.flags & Flag.Drain) !== 0 ? 'drain' : 'abort';
+  }
+
+  /** Stop mode `drain` (the hot-path form of `stopMode`). */
+  get drains(): boolean {
+    return (this.flags & Flag.Drain) !== 0;
   }
 
   /** Its signal was aborted (or would be, once read). */
@@ -193,23 +246,36 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
     return this.controller.signal;
   }
 
-  start(
-    fn: (ctx: TaskContext) => unknown,
-    run: ((ctx: TaskContext, fn: (ctx: TaskContext) => unknown) => unknown) | undefined,
-  ): void {
+  /**
+   * Resolves with the cancel reason once cancellation is requested: a promise rather than an
+   * AbortController, made only when read (the signal-free path of `ctx.stopped`).
+   */
+  get stopped(): Promise<unknown> {
+    if (this.cancelReason !== NOT_CANCELLED) return Promise.resolve(this.cancelReason);
+    const waiters = (this.waiters ??= {});
+    waiters.stopped ??= createDeferred<unknown>();
+    return waiters.stopped.promise;
+  }
+
+  /**
+   * Runs the task function now — inside its AsyncLocalStorage scope when `inContext` (so that
+   * `currentTask()` works across its awaits) — and settles the record when it ends.
+   */
+  start(fn: (ctx: TaskContext) => unknown, inContext: boolean): void {
     // Cancelled before it started (admitted into a wave already stopping): it starts cancelling.
     if (this.state === TaskState.CREATED) this.setState(TaskState.RUNNING);
     const context = new RecordContext(this);
     let value: unknown;
     try {
-      value = run === undefined ? fn(context) : run(context, fn);
+      value = inContext ? taskContextStorage.run(context, callInContext, fn, context) : fn(context);
     } catch (error) {
       this.settle(error, true);
       return;
     }
-    if (isThenable(value)) {
+    if (value === PENDING) return;
+    if (!inContext && isThenable(value)) {
       // Attached at once so a failing task can never be an unhandled rejection. Bound functions
-      // rather than closures: they are the smaller allocation, and this runs once per task.
+      // rather than closures: the smaller allocation, without a store to carry the record.
       Promise.resolve(value).then(settleFulfilled.bind(this), settleRejected.bind(this));
     } else {
       this.settle(value, false);
@@ -222,6 +288,7 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
     this.cancelReason = reason;
     this.setState(TaskState.CANCELLING);
     this.controller?.abort(reason);
+    this.waiters?.stopped?.resolve(reason);
   }
 
   cancel(reason?: unknown): Promise<void> {

@@ -21,6 +21,11 @@ export class TaskRegistry {
   private readonly named = new Map<string, DependencyNode>();
   private readonly hookList: HookRecord[] = [];
 
+  /** The oldest live task; the others follow through `next` (no iterator on hot paths). */
+  get first(): TaskRecord | undefined {
+    return this.head;
+  }
+
   *tasks(): IterableIterator<TaskRecord> {
     for (let record = this.head; record !== undefined; record = record.next) yield record;
   }
