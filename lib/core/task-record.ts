@@ -92,43 +92,6 @@ function settleRejected(this: TaskRecord, error: unknown): void {
   this.settle(error, true);
 }
 
-/** `start` returned this: the task's promise is pending, its reaction attached. */
-const PENDING: unique symbol = Symbol('pending');
-
-/**
- * The record whose reaction runs now. The reaction was attached inside the task's
- * AsyncLocalStorage scope, so the store it runs with is that task's context: the store carries
- * the record, and the reactions need no function bound per task (two fewer objects a task).
- */
-function reactingRecord(): TaskRecord {
-  const record = recordOf(taskContextStorage.getStore());
-  // Unreachable: only `callInContext` attaches these reactions, inside the record's own scope.
-  if (record === undefined) throw new Error('A task settled outside its context');
-  return record;
-}
-
-function settleOutside(record: TaskRecord, value: unknown, rejected: boolean): void {
-  record.settle(value, rejected);
-}
-
-// The end of a task is handled outside its context, as everything after the task is.
-function settleFulfilledInContext(value: unknown): void {
-  taskContextStorage.exit(settleOutside, reactingRecord(), value, false);
-}
-
-function settleRejectedInContext(error: unknown): void {
-  taskContextStorage.exit(settleOutside, reactingRecord(), error, true);
-}
-
-/** Runs `fn` in the task's scope and attaches the reaction there (see `reactingRecord`). */
-function callInContext(fn: (ctx: TaskContext) => unknown, context: TaskContext): unknown {
-  const value = fn(context);
-  if (!isThenable(value)) return value;
-  // Attached at once so a failing task can never be an unhandled rejection.
-  Promise.resolve(value).then(settleFulfilledInContext, settleRejectedInContext);
-  return PENDING;
-}
-
 /**
  * A live managed task and its handle. Fields are few on purpose: a task that never reads its
  * signal and is never awaited costs this object, its context and one promise reaction.
@@ -267,15 +230,15 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
     const context = new RecordContext(this);
     let value: unknown;
     try {
-      value = inContext ? taskContextStorage.run(context, callInContext, fn, context) : fn(context);
+      value = inContext ? taskContextStorage.run(context, fn, context) : fn(context);
     } catch (error) {
       this.settle(error, true);
       return;
     }
-    if (value === PENDING) return;
-    if (!inContext && isThenable(value)) {
-      // Attached at once so a failing task can never be an unhandled rejection. Bound functions
-      // rather than closures: the smaller allocation, without a store to carry the record.
+    if (isThenable(value)) {
+      // Attached at once so a failing task can never be an unhandled rejection; outside the
+      // task's scope, so its end is handled in its creator's context. Bound functions rather
+      // than closures: they are the smaller allocation, and this runs once per task.
       Promise.resolve(value).then(settleFulfilled.bind(this), settleRejected.bind(this));
     } else {
       this.settle(value, false);

@@ -3,9 +3,15 @@ import { isCancellation } from '../core/cancellation.js';
 import { InvalidLifecycleOptionError } from '../core/invalid-option.error.js';
 import { currentTask } from '../core/task-context.storage.js';
 import type { CleanupOptions } from './cleanup-options.interface.js';
-import { isLazyOperation, observeOperation, startOperation, type Operation } from './operation.js';
+import {
+  isLazyOperation,
+  observeOperation,
+  startOperation,
+  toPromise,
+  type Operation,
+} from './operation.js';
 import { checkCleanupOptions, runCleanup } from './run-cleanup.js';
-import { settleRace } from './settle-race.js';
+import { settleRace, type RaceOutcome } from './settle-race.js';
 
 /** When the cleanup runs: on cancellation (default), on any failure, or whatever happens. */
 export type CleanupWhen = 'cancel' | 'error' | 'always';
@@ -94,4 +100,82 @@ export async function cancellationSafe<T>(
   }
   if (on !== 'cancel') await runCleanup(options, 'cancellationSafe');
   throw error;
+}
+
+/**
+ * What `@CancellationSafe` fixed for one method at bootstrap, validated once: a call then pays
+ * for no option object, no check and no closure it does not use.
+ */
+export interface CancellationSafeMethodOptions {
+  readonly cleanupTimeoutMs: number;
+  readonly suppress: boolean | undefined;
+  readonly fallback: unknown;
+  readonly on: CleanupWhen;
+  readonly onCleanupError: (error: unknown) => unknown;
+}
+
+/** Waits for `work` with nothing to follow: only the work itself can end it. */
+async function settleAlone<T>(work: Promise<T>): Promise<RaceOutcome<T>> {
+  try {
+    return { kind: 'value', value: await work };
+  } catch (error) {
+    return { kind: 'error', error };
+  }
+}
+
+/**
+ * `cancellationSafe` for a decorated method: the same outcome for every call, at the least cost.
+ * The method does not take a signal, so no per-call AbortController is made: inside a task the
+ * call races that task's signal directly (one listener, removed when the race ends); outside
+ * any task nothing can abort it, and it is simply awaited. The cleanup is called with the call's
+ * arguments only when it runs.
+ *
+ * @example
+ * return cancellationSafeCall(() => original.apply(self, args), () => cleanup.apply(self, args), options);
+ */
+export async function cancellationSafeCall<T>(
+  call: () => PromiseLike<T> | T,
+  cleanup: () => unknown,
+  options: CancellationSafeMethodOptions,
+): Promise<T> {
+  const signal = currentTask()?.signal;
+  if (signal?.aborted === true) {
+    // Cancelled before it started: nothing to clean up.
+    if (options.suppress === true) return options.fallback as T;
+    throw signal.reason;
+  }
+  let work: Promise<T>;
+  try {
+    work = toPromise(call());
+  } catch (error) {
+    work = Promise.reject(error);
+  }
+  const outcome = signal === undefined ? await settleAlone(work) : await settleRace(work, signal);
+  if (outcome.kind === 'value') {
+    if (options.on === 'always') await runMethodCleanup(cleanup, options);
+    return outcome.value;
+  }
+  const error =
+    outcome.kind === 'aborted'
+      ? outcome.reason
+      : outcome.kind === 'error'
+        ? outcome.error
+        : undefined;
+  if (outcome.kind === 'aborted' || isCancellation(error)) {
+    await runMethodCleanup(cleanup, options);
+    if (options.suppress === true) return options.fallback as T;
+    throw error;
+  }
+  if (options.on !== 'cancel') await runMethodCleanup(cleanup, options);
+  throw error;
+}
+
+function runMethodCleanup(
+  cleanup: () => unknown,
+  options: CancellationSafeMethodOptions,
+): Promise<unknown> {
+  return runCleanup(
+    { cleanup, cleanupTimeoutMs: options.cleanupTimeoutMs, onCleanupError: options.onCleanupError },
+    'cancellationSafe',
+  );
 }
