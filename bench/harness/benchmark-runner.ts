@@ -144,8 +144,9 @@ async function measureRow(
   const runs = new Map<ImplementationName, Measurement[]>(
     implementations.map((name) => [name, []]),
   );
+  const runCount = Math.min(options.runs, scenario.maxRuns ?? options.runs);
   // Implementations alternate run by run, so that a drift of the machine hits all of them.
-  for (let run = 1; run <= options.runs; run++) {
+  for (let run = 1; run <= runCount; run++) {
     for (const implementation of implementations) {
       const job = {
         scenario: scenario.id,
@@ -158,7 +159,7 @@ async function measureRow(
       const measurement = await runInChild(options.node, script, job);
       runs.get(implementation)?.push(measurement);
       log(
-        `${scenario.id} N=${n} ${implementation} run ${run}/${options.runs}: ` +
+        `${scenario.id} N=${n} ${implementation} run ${run}/${runCount}: ` +
           `${measurement.value.toPrecision(4)} ${scenario.unit}`,
       );
     }
@@ -182,7 +183,7 @@ async function measureRow(
     unit: scenario.unit,
     counts: scenario.counts,
     n,
-    runs: options.runs,
+    runs: runCount,
     results,
     ...checksOf(scenario.targets, scenario.unit, figureOf),
   };

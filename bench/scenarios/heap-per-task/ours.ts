@@ -9,8 +9,9 @@ async function perTask(
   n: number,
   body: (ctx: TaskContext) => Promise<unknown>,
   open: () => void,
+  asyncContext = true,
 ): Promise<Measurement> {
-  const coordinator = new LifecycleCoordinator({ progressIntervalMs: 0 });
+  const coordinator = new LifecycleCoordinator({ progressIntervalMs: 0, asyncContext });
   // A first task turns AsyncLocalStorage on: its one-off cost is not a task's.
   await coordinator.createTask(() => undefined);
   const { perItem } = await retainedBytesPer(n, (count) => {
@@ -26,6 +27,12 @@ async function perTask(
 export function runIdle({ n }: ScenarioInput): Promise<Measurement> {
   const gate = createGate();
   return perTask(n, () => untilOpen(gate.promise), gate.open);
+}
+
+/** The same without AsyncLocalStorage: what the engine itself retains per task. */
+export function runIdleWithoutAsyncContext({ n }: ScenarioInput): Promise<Measurement> {
+  const gate = createGate();
+  return perTask(n, () => untilOpen(gate.promise), gate.open, false);
 }
 
 /** Bytes per live managed task whose body listens to its signal. */
