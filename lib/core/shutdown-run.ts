@@ -679,10 +679,13 @@ export class ShutdownRun {
       'The task was abandoned: the shutdown stopped waiting for it',
       { phase, reason: this.#reason },
     );
-    for (const entry of this.#plan.tasks) {
-      if (entry.record.ended) continue;
-      abandoned.push(entry.record.label);
-      entry.record.abandon(abandonReason);
+    // Only a shutdown that gave up on something walks its tasks again.
+    if (this.#runningTasks > 0) {
+      for (const entry of this.#plan.tasks) {
+        if (entry.record.ended) continue;
+        abandoned.push(entry.record.label);
+        entry.record.abandon(abandonReason);
+      }
     }
     if (abandoned.length > 0) this.#log('warn', CoreMessages.abandoned(abandoned));
     this.#durationMs = now - this.#startedAt;
