@@ -1,96 +1,148 @@
 // Entry of `npm run rollout` (compiled to .build/bench/rollout-comparison.js).
 //
-// The rollout scenario of test/process/rollout.process-spec.ts, for {express, fastify} ×
-// {lifecycle, plain}, a few runs each: sample/03-zero-downtime under keep-alive load receives
-// SIGTERM mid-load. Prints one table (a row per run) and writes bench/rollout-results.json.
-//   node .build/bench/rollout-comparison.js [--runs 3] [--out file]
-import { writeFile } from 'node:fs/promises';
+// Rolling restarts behind real proxies: for each proxy configuration × app (bench/rollout/
+// rollout-matrix.ts), two instances of sample/03-zero-downtime behind HAProxy or nginx under
+// wrk's keep-alive load, each replaced in turn. Prints one table (a row per run) and, with
+// repeats, the spread, then the failed / unused matrices; writes bench/rollout-results.json
+// (--quick, a two-minute smoke run, writes only to --out).
+//   node .build/bench/rollout-comparison.js [--quick] [--repeat N] [--setup text] [--app text]
+//     [--keep-logs] [--from file] [--out file]
+//   --setup / --app keep the configurations / apps whose name contains the text; --keep-logs
+//   keeps each run's directory (proxy configuration and logs, the instances' output); --from
+//   file prints the tables of a results file written before, without running anything.
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { format, resolveConfig } from 'prettier';
-import { machineInfo } from './harness/machine-info.js';
+import { machineInfo, type MachineInfo } from './harness/machine-info.js';
 import { packageRoot } from './harness/results-file.js';
-import type { RolloutOptions } from './rollout/rollout-options.interface.js';
-import type { RolloutResult, RolloutTarget } from './rollout/rollout-result.interface.js';
-import { runRollout } from './rollout/rollout-run.js';
-import { renderRolloutTable, summarise } from './rollout/rollout-table.js';
+import { QUICK, ROWS, SETUPS } from './rollout/rollout-matrix.js';
+import type { RolloutRun } from './rollout/rollout-run.interface.js';
+import {
+  failedCell,
+  renderMatrix,
+  renderRolloutTable,
+  renderSpread,
+  unusedCell,
+} from './rollout/rollout-table.js';
+import { DEFAULT_TIMING, runRollingRestart } from './rollout/rolling-restart.js';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '3' }, out: { type: 'string' } },
-});
-const runs = Number(values.runs);
-if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs expects a positive integer`);
-
-// The same budgets as the process test: drain 0.5 s, then 2 s / 0.5 s / 0.3 s.
-const scenario = {
-  lifecycleOptions: {
-    drainDelayMs: 500,
-    phases: { gracefulMs: 2000, forcefulMs: 500, terminateMs: 300 },
+  options: {
+    quick: { type: 'boolean', default: false },
+    repeat: { type: 'string', default: '1' },
+    setup: { type: 'string', multiple: true },
+    app: { type: 'string', multiple: true },
+    'keep-logs': { type: 'boolean', default: false },
+    from: { type: 'string' },
+    out: { type: 'string' },
   },
-  connections: 20,
-  loadBeforeSignalMs: 1000,
-  loadAfterExitMs: 500,
-  holdLimitMs: 10_000,
-  exitAfterStopMs: 5000,
-} satisfies Omit<RolloutOptions, keyof RolloutTarget>;
+});
+const repeat = Number(values.repeat);
+if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat expects a positive integer');
+const chosen = (id: string, quick: readonly string[], texts: readonly string[] = []): boolean =>
+  (!values.quick || quick.includes(id)) &&
+  (texts.length === 0 || texts.some((text) => id.includes(text)));
+const setups = SETUPS.filter((s) => chosen(s.id, QUICK.setups, values.setup));
+const rows = ROWS.filter((r) => chosen(r.id, QUICK.rows, values.app));
 
-const targets: RolloutTarget[] = [
-  { adapter: 'express', mode: 'lifecycle' },
-  { adapter: 'express', mode: 'plain' },
-  { adapter: 'fastify', mode: 'lifecycle' },
-  { adapter: 'fastify', mode: 'plain' },
-];
+// Ctrl+C: the current run stops what it started; a second one leaves at once (the exit handlers
+// of the instances and proxies still kill them).
+const abort = new AbortController();
+process.on('SIGINT', () => {
+  if (abort.signal.aborted) process.exit(130);
+  console.error('\nstopping: closing the current run …');
+  abort.abort();
+});
 
 const started = performance.now();
-const results: RolloutResult[] = [];
-for (const target of targets) {
-  for (let run = 1; run <= runs; run++) {
-    const result = await runRollout({ ...target, ...scenario });
-    console.error(
-      `  ${target.adapter} ${target.mode} #${run}: lost ${result.lost ?? '?'} of ` +
-        `${result.ledger?.accepted ?? '?'}, exit ${result.exitCode ?? result.exitSignal} ` +
-        `after ${result.signalToExitMs} ms`,
-    );
-    results.push(result);
+const runs: RolloutRun[] = [];
+const total = setups.length * rows.length * repeat;
+const previous =
+  values.from === undefined
+    ? undefined
+    : (JSON.parse(await readFile(values.from, 'utf8')) as {
+        date: string;
+        machine: MachineInfo;
+        runs: RolloutRun[];
+      });
+if (previous !== undefined) runs.push(...previous.runs);
+try {
+  for (let round = 1; previous === undefined && round <= repeat; round++) {
+    for (const setup of setups) {
+      for (const row of rows) {
+        const run = await runRollingRestart(setup, row, DEFAULT_TIMING, {
+          signal: abort.signal,
+          keepLogs: values['keep-logs'],
+        });
+        runs.push(run);
+        console.error(
+          `  [${runs.length}/${total}] ${setup.id} · ${row.id}: failed ${run.failed ?? '?'}` +
+            (run.error === undefined ? '' : ` — BROKEN: ${run.error.split('\n')[0]}`),
+        );
+      }
+    }
   }
+} catch (error) {
+  if (!abort.signal.aborted) throw error;
 }
 
-console.log(renderRolloutTable(results, scenario.holdLimitMs));
-const machine = machineInfo();
+const machine = previous?.machine ?? machineInfo();
+const date = previous?.date ?? new Date().toISOString();
+console.log(renderRolloutTable(runs));
+if (repeat > 1) console.log(`\nOver ${repeat} repeats:\n${renderSpread(runs)}`);
+console.log(
+  `\nFailed requests per rolling restart (min–max over runs):\n${renderMatrix(runs, failedCell)}`,
+);
+console.log(
+  `\nLongest time a replacement sat healthy but unused:\n${renderMatrix(runs, unusedCell)}`,
+);
 console.log(
   [
     '',
-    'lost: accepted by the server (its LEDGER) without a complete response. unanswered: requests',
-    'the client sent on an established connection that was reset or closed without a response.',
-    'refused: connection attempts refused (autocannon reconnects in a tight loop: attempts, not',
-    'users). * requests autocannon wrote after a response had said "Connection: close" (it ignores',
-    'the header; a compliant client reconnects): not read by the server, not failures. Plain',
-    "Nest exits by re-raising the signal (exit SIGTERM). Times are from SIGTERM. 'held open': still",
-    `running ${scenario.holdLimitMs} ms after SIGTERM, so the load was stopped first.`,
-    `SIGTERM after ${scenario.loadBeforeSignalMs} ms of load (${scenario.connections} keep-alive ` +
-      `connections, /fast and 300 ms /slow 50/50); lifecycle options ` +
-      `${JSON.stringify(scenario.lifecycleOptions)}; Node ${machine.node}, ` +
-      `${machine.cpuModel} × ${machine.cpuCount}`,
+    'requests: responses + socket errors seen by wrk. failed: no 2xx. refused / reset / no server /',
+    "timeout / app 503: the failed requests' cause in the proxy's log (refused: the connect to the",
+    'backend failed; reset: the backend closed or reset before a complete response; app 503: the',
+    'backend itself answered 503). retried: requests that succeeded after a failed attempt.',
+    'lost@server: accepted by an old instance without a complete response (its ledger). noticed:',
+    "SIGTERM to the proxy marking the instance down or failed (its log). unused: the replacement's",
+    'READY to the first request routed to it. a / b: first / second instance replaced. load: the',
+    "machine's 1-minute load average when the run started (its cores are shared).",
+    `${date} · ${machine.cpuModel} × ${machine.cpuCount} · ${machine.totalMemoryMiB} MiB · ` +
+      `Node ${machine.node} · ${DEFAULT_TIMING.connections} keep-alive connections (wrk -t2), ` +
+      `/fast and 300 ms /slow 50/50`,
   ].join('\n'),
 );
 
-const out =
-  values.out ??
-  path.join(
-    packageRoot(path.dirname(fileURLToPath(import.meta.url))),
-    'bench',
-    'rollout-results.json',
-  );
-const file = {
-  date: new Date().toISOString(),
-  machine,
-  scenario,
-  summary: summarise(results),
-  results,
-};
-// Formatted as `npm run lint` (prettier --check .) expects it.
-const json = await format(JSON.stringify(file), { ...(await resolveConfig(out)), parser: 'json' });
-await writeFile(out, json);
-const seconds = ((performance.now() - started) / 1000).toFixed(0);
-console.log(`\nwrote ${path.relative(process.cwd(), out)} in ${seconds} s`);
+// A quick run is a smoke test: it writes a results file only when asked to (--out).
+if (
+  !abort.signal.aborted &&
+  previous === undefined &&
+  (!values.quick || values.out !== undefined)
+) {
+  const out =
+    values.out ??
+    path.join(
+      packageRoot(path.dirname(fileURLToPath(import.meta.url))),
+      'bench',
+      'rollout-results.json',
+    );
+  const file = {
+    date,
+    machine,
+    command: `npm run rollout --${values.quick ? ' --quick' : ''}${repeat > 1 ? ` --repeat ${repeat}` : ''}`,
+    timing: DEFAULT_TIMING,
+    setups,
+    rows,
+    runs,
+  };
+  // Formatted as `npm run lint` (prettier --check .) expects it.
+  const json = await format(JSON.stringify(file), {
+    ...(await resolveConfig(out)),
+    parser: 'json',
+  });
+  await writeFile(out, json);
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  console.log(`\nwrote ${path.relative(process.cwd(), out)} in ${seconds} s`);
+}

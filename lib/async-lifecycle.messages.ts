@@ -42,6 +42,19 @@ export const LifecycleMessages = {
   reportDirectoryUnusable: (path: string, directory: string, problem: string) =>
     `reportFile ${path}: its directory ${directory} ${problem}; the shutdown report will not be saved`,
   signalReceived: (signal: string) => `Received ${signal}: starting the phased shutdown`,
+  signalDuringBootstrap: (signal: string) =>
+    `Received ${signal} during bootstrap: the phased shutdown starts once bootstrap has finished`,
+  bootstrapFailed: (signal: string, error: string) =>
+    `Bootstrap failed after ${signal}: ${error}; shutting down what it started`,
+  closedAfterSignal: (signal: string, code: number) =>
+    `Application closed after ${signal}: exit code ${code}`,
+  signalAfterClose: (signal: string, code: number) =>
+    `Received ${signal} after the application closed: exiting now with code ${code}`,
+  nestShutdownHooks: (signals: readonly string[]) =>
+    `app.enableShutdownHooks() is on beside enableLifecycleShutdown(app): Nest's listeners for ` +
+    `${signals.join(', ')} were removed, enableLifecycleShutdown handles them (Nest's would close ` +
+    'the application a second time and re-raise the signal: exit 143 instead of 0). Remove the ' +
+    'enableShutdownHooks() call.',
   signalEscalate: (signal: string, count: number) =>
     `Received ${signal} again (${count}): escalating to the next phase`,
   signalTerminate: (signal: string) => `Received ${signal} a third time: terminating now`,
@@ -49,6 +62,8 @@ export const LifecycleMessages = {
   closeFailed: (error: string) => `app.close() failed: ${error}`,
   watchdog: (afterMs: number, lingering: string) =>
     `The process is still alive ${afterMs} ms after the shutdown; exiting. Still open: ${lingering || 'nothing Node reports'}`,
+  bootstrapTimedOut: (afterMs: number, lingering: string) =>
+    `Bootstrap has not finished ${afterMs} ms after the first signal; exiting without the phased shutdown. Still open: ${lingering || 'nothing Node reports'}`,
   closeTimedOut: (afterMs: number, lingering: string) =>
     `app.close() has not finished ${afterMs} ms after the first signal; exiting. Still open: ${lingering || 'nothing Node reports'}`,
 } as const;

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import {
+  ASYNC_LIFECYCLE_OPTIONS,
   ConfigurableAsyncLifecycleModule,
   OPTIONS_TYPE,
 } from './async-lifecycle.module-definition.js';
@@ -10,6 +11,7 @@ import { LifecycleExplorer } from './discovery/lifecycle.explorer.js';
 import { LifecycleRegistrar } from './discovery/lifecycle.registrar.js';
 import { LifecycleHealthIndicator } from './health/lifecycle.health.js';
 import { INTAKE_INSTALLERS } from './intake/intake-installers.js';
+import { CancellationFilter } from './nest/cancellation.filter.js';
 import { lifecycleCoordinatorProvider } from './nest/lifecycle-coordinator.provider.js';
 import { lifecycleLoggerProvider } from './nest/lifecycle-logger.provider.js';
 import { moduleOptionsProvider } from './nest/module-options.provider.js';
@@ -41,6 +43,8 @@ import { LifecycleShutdownHooks } from './nest/lifecycle-shutdown.hooks.js';
     LifecycleHealthIndicator,
     // What intakes must do at instantiation, before any module init.
     ...INTAKE_INSTALLERS.flatMap((installer) => installer.providers ?? []),
+    // A cancellation that reaches Nest's exception layer answers a retryable error, not a 500.
+    { provide: APP_FILTER, useClass: CancellationFilter },
   ],
   exports: [LifecycleCoordinator, LifecycleHealthIndicator],
 })
@@ -50,6 +54,16 @@ export class AsyncLifecycleModule extends ConfigurableAsyncLifecycleModule {
    * AsyncLifecycleModule.forRoot({ drainDelayMs: 5_000, gracePeriodMs: 30_000 })
    */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    return super.forRoot(options);
+    // Nest's builder copies the options key by key (null throws a bare TypeError there, an
+    // array becomes {}): the value goes in as given, for the options provider to validate.
+    const definition = super.forRoot({});
+    const providers = (definition.providers ?? []).map((provider) =>
+      typeof provider === 'object' &&
+      'provide' in provider &&
+      provider.provide === ASYNC_LIFECYCLE_OPTIONS
+        ? { provide: ASYNC_LIFECYCLE_OPTIONS, useValue: options }
+        : provider,
+    );
+    return { ...definition, providers };
   }
 }

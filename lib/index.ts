@@ -6,6 +6,8 @@ export { ASYNC_LIFECYCLE_OPTIONS } from './async-lifecycle.module-definition.js'
 export { enableLifecycleShutdown } from './nest/enable-lifecycle-shutdown.js';
 export { exitCodeOf } from './nest/shutdown-signal.handler.js';
 export type { LifecycleShutdownOptions } from './nest/shutdown-signal.handler.js';
+export { CancellationFilter } from './nest/cancellation.filter.js';
+export type { CancelledCallError } from './nest/cancellation.filter.js';
 // `ManagedTask` is both the decorator and the task handle type.
 export { ManagedTask } from './decorators/managed-task.decorator.js';
 export type { ManagedTaskOptions, TaskStart } from './decorators/managed-task.decorator.js';
@@ -17,6 +19,7 @@ export { InvalidLifecycleDeclarationError } from './discovery/invalid-declaratio
 
 // Health (terminus)
 export { LifecycleHealthIndicator } from './health/lifecycle.health.js';
+export { LifecycleTerminusLogger } from './health/lifecycle-terminus.logger.js';
 export type { LastShutdownSummary, LifecycleIndicatorResult } from './health/lifecycle.health.js';
 
 // Engine (framework-free)
@@ -63,6 +66,7 @@ export { checkTaskName } from './core/name-check.js';
 // Intakes (one folder each under lib/intake)
 export type { IntakeInstaller, IntakeInstallContext } from './intake/intake-installer.interface.js';
 export { HttpIntake } from './intake/http/http.intake.js';
+export type { HttpIntakeContext } from './intake/http/http.intake.js';
 export type {
   HttpIntakeOptions,
   ResolvedHttpIntakeOptions,
@@ -73,6 +77,47 @@ export type {
   ResolvedScheduleIntakeOptions,
 } from './intake/schedule/schedule-intake.options.js';
 export type { ScheduleIntakeReport } from './intake/schedule/schedule-intake.report.js';
+export type {
+  ResolvedWebSocketIntakeOptions,
+  WebSocketIntakeOptions,
+} from './intake/websocket/websocket-intake.options.js';
+export type { WebSocketIntakeReport } from './intake/websocket/websocket-intake.report.js';
+export { Http2Intake } from './intake/http2/http2.intake.js';
+export type {
+  Http2IntakeOptions,
+  ResolvedHttp2IntakeOptions,
+} from './intake/http2/http2-intake.options.js';
+export type { Http2IntakeReport } from './intake/http2/http2-intake.report.js';
+export { endOnShutdown } from './intake/sse/end-on-shutdown.operator.js';
+export type { EndOnShutdownOptions, SseEvent } from './intake/sse/end-on-shutdown.operator.js';
+export { longPoll } from './intake/sse/long-poll.js';
+export type { LongPollOptions } from './intake/sse/long-poll.js';
+export type {
+  ResolvedSseIntakeOptions,
+  SseIntakeOptions,
+} from './intake/sse/sse-intake.options.js';
+export type { SseIntakeReport } from './intake/sse/sse-intake.report.js';
+export { manageBullmqWorker } from './intake/bullmq/manage-bullmq-worker.js';
+export type {
+  BullmqIntakeOptions,
+  ResolvedBullmqIntakeOptions,
+} from './intake/bullmq/bullmq-intake.options.js';
+export type { BullmqIntakeReport } from './intake/bullmq/bullmq-intake.report.js';
+export type { BullmqWorkerLike } from './intake/bullmq/bullmq-worker.interface.js';
+export type {
+  MicroservicesIntakeOptions,
+  ResolvedMicroservicesIntakeOptions,
+} from './intake/microservices/microservices-intake.options.js';
+export type {
+  MicroservicesIntakeReport,
+  MicroserviceTransport,
+  MicroserviceTransportReport,
+} from './intake/microservices/microservices-intake.report.js';
+export {
+  isRetryableRpcError,
+  SHUTTING_DOWN_CODE,
+} from './intake/microservices/retryable-rpc-error.js';
+export type { RetryableRpcError } from './intake/microservices/retryable-rpc-error.js';
 export type { LifecycleLogger } from './core/lifecycle-logger.interface.js';
 export type {
   CleanupInfo,

@@ -15,12 +15,16 @@ const NEST_11 = {
   dependencies: {
     '@nestjs/common': '11.2.10',
     '@nestjs/core': '11.2.10',
+    '@nestjs/microservices': '11.2.6',
     '@nestjs/platform-express': '11.2.10',
     '@nestjs/platform-fastify': '11.2.8',
     // The @nestjs/schedule a Nest 11 application has; 12.x runs on Nest 12 in the main run.
     '@nestjs/schedule': '6.1.3',
+    '@nestjs/platform-socket.io': '11.2.6',
+    '@nestjs/platform-ws': '11.2.6',
     '@nestjs/terminus': '11.1.1',
     '@nestjs/testing': '11.2.6',
+    '@nestjs/websockets': '11.2.6',
     'reflect-metadata': '0.2.2',
     rxjs: '7.8.2',
   },

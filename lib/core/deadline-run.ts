@@ -5,6 +5,7 @@ import type { CallbackOutcome } from './shutdown-report.interface.js';
 import { taskContextStorage } from './task-context.storage.js';
 import type { TaskContext } from './task.interface.js';
 import { TimeoutError } from './timeout.error.js';
+import { CoreMessages } from './lifecycle.messages.js';
 
 /** How a callback run under a deadline ended. */
 export interface CallbackResult {
@@ -39,6 +40,8 @@ function awaitable(value: unknown): Promise<unknown> | undefined {
  * Runs one callback — a task cleanup, a shutdown hook, a primitive's cleanup — with its own
  * signal and its own deadline, outside the cancellation of whatever started it. The outcome is
  * reported exactly once; a failure after the deadline goes to `onLateFailure`, never unhandled.
+ * A callback that returns after its deadline (sync or async: it blocked the event loop, so the
+ * deadline's timer never got to run) is a `timeout`, not `ok`.
  */
 export class DeadlineRun {
   private controller: AbortController | undefined;
@@ -126,6 +129,13 @@ export class DeadlineRun {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const durationMs = performance.now() - this.startedAt;
+    const { timeoutMs, what } = this.options;
+    if (outcome === 'ok' && durationMs > timeoutMs) {
+      // It returned after its deadline — it blocked the event loop, so the deadline's timer
+      // could not run first. Over budget is a timeout, whatever the order of the callbacks.
+      outcome = 'timeout';
+      error = new TimeoutError(timeoutMs, CoreMessages.returnedLate(what, durationMs));
+    }
     this.options.onDone(
       error === undefined ? { outcome, durationMs } : { outcome, durationMs, error },
     );

@@ -74,13 +74,19 @@ export interface IntakeHandle {
   /**
    * Runs `fn` as a managed task — stop mode `drain` unless `options.stop` says otherwise. During
    * a shutdown it joins its priority's wave while that wave has not ended; `undefined` means it
-   * is too late (refuse the work so that the client retries elsewhere). Counts as an arrival.
+   * is too late (refuse the work so that the client retries elsewhere). It does not count as an
+   * arrival for the measured drain: call `noteArrival()` for what is new traffic.
    */
   admit<T>(
     fn: (ctx: TaskContext) => Promise<T> | T,
     options?: TaskOptions,
   ): ManagedTask<T> | undefined;
-  /** A new connection or request arrived: the measured drain stays open for `quietMs` more. */
+  /**
+   * New traffic arrived — a request the load balancer routed here, a new client — so the
+   * measured drain stays open for `quietMs` more. Not for health probes nor for messages on a
+   * connection that was already open: they say nothing about whether the load balancer still
+   * sends new work.
+   */
   noteArrival(): void;
   /** `open` before the shutdown, `draining` until intake closes, then `closed`. */
   readonly state: IntakeState;

@@ -429,10 +429,9 @@ export class LifecycleCoordinator {
     }
     const record = this.#newRecord(fn, options, 'drain');
     this.#registry.add(record);
-    if (run !== undefined) {
-      run.noteArrival();
-      run.admit(record);
-    }
+    // Not an arrival by itself: the intake says what counts as new traffic (a request does, a
+    // probe or a message on a long-lived connection does not), with noteArrival().
+    if (run !== undefined) run.admit(record);
     record.start(fn, this.#asyncContext);
     return record;
   }

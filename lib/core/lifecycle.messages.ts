@@ -9,6 +9,8 @@ export const CoreMessages = {
       ? 'The task was cancelled'
       : `The task was cancelled: shutdown (${reason ?? 'manual'}) is in its ${phase} phase`,
   timedOut: (what: string, timeoutMs: number) => `${what} timed out after ${timeoutMs} ms`,
+  returnedLate: (what: string, durationMs: number) =>
+    `${what}, which returned after ${Math.round(durationMs)} ms,`,
   shutdownInProgress: (what: string) =>
     `Cannot ${what}: shutdown has begun and no new work is accepted`,
   duplicateDeclaration: (name: string, first: string, second: string) =>

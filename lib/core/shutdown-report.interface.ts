@@ -6,7 +6,10 @@ import type { TaskState } from './task-state.enum.js';
 /** How a cleanup or a shutdown hook ended. */
 export type CallbackOutcome = 'ok' | 'failed' | 'timeout';
 
-/** `clean`: all ended in GRACEFUL; `forced`: FORCEFUL was needed; `terminated`: something abandoned. */
+/**
+ * `clean`: all ended in GRACEFUL and every cleanup and hook kept its deadline; `forced`: FORCEFUL
+ * was needed, or a cleanup or hook went over its deadline; `terminated`: something abandoned.
+ */
 export type ShutdownOutcome = 'clean' | 'forced' | 'terminated';
 
 /**

@@ -92,10 +92,14 @@ export function buildShutdownReport(input: ReportInput): ShutdownReport {
       hook.startedAtMs = roundMs(entry.startedAt - input.startedAtMs);
     hooks.push(hook);
   }
+  // A cleanup or hook over its deadline kept no budget: the shutdown was not clean.
+  const overBudget =
+    tasks.some((task) => task.cleanup?.outcome === 'timeout') ||
+    hooks.some((hook) => hook.outcome === 'timeout');
   const outcome: ShutdownReport['outcome'] =
     abandoned > 0 || input.expiredCallbacks > 0
       ? 'terminated'
-      : input.phaseReached === ShutdownPhase.GRACEFUL
+      : input.phaseReached === ShutdownPhase.GRACEFUL && !overBudget
         ? 'clean'
         : 'forced';
   const report: ShutdownReport = {

@@ -235,11 +235,20 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
       this.settle(error, true);
       return;
     }
-    if (isThenable(value)) {
+    let pending: Promise<unknown> | undefined;
+    try {
+      pending = isThenable(value) ? Promise.resolve(value) : undefined;
+    } catch (error) {
+      // A returned value whose `then` (or promise `constructor`) cannot be read fails the task,
+      // as awaiting it would; createTask() itself never throws for what the task returns.
+      this.settle(error, true);
+      return;
+    }
+    if (pending !== undefined) {
       // Attached at once so a failing task can never be an unhandled rejection; outside the
       // task's scope, so its end is handled in its creator's context. Bound functions rather
       // than closures: they are the smaller allocation, and this runs once per task.
-      Promise.resolve(value).then(settleFulfilled.bind(this), settleRejected.bind(this));
+      pending.then(settleFulfilled.bind(this), settleRejected.bind(this));
     } else {
       this.settle(value, false);
     }

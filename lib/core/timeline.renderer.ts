@@ -1,3 +1,4 @@
+import { safeText } from './describe.js';
 import type { ShutdownReport, TaskReport } from './shutdown-report.interface.js';
 import { priorityName } from './task-priority.enum.js';
 import { TaskState } from './task-state.enum.js';
@@ -27,8 +28,41 @@ const PHASE_SHORT: Record<string, string> = {
   terminate: 'term',
 };
 
+/** Printable ASCII only: one column a character, nothing to escape. */
+const PLAIN = /^[\x20-\x7e]*$/;
+
+// Characters a terminal draws two columns wide: East Asian wide and fullwidth forms, emoji.
+const WIDE =
+  /\p{Emoji_Presentation}|[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{20000}-\u{3FFFD}]/u;
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * `text` in exactly `width` columns: control characters escaped (a name or reason read from a
+ * report file may hold anything), cut on a whole character — never inside a surrogate pair or
+ * before its combining marks — with `…`, padded; wide characters count two columns.
+ */
 function fit(text: string, width: number): string {
-  return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+  if (PLAIN.test(text)) {
+    return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+  }
+  const clean = safeText(text, 4 * width);
+  const parts: { text: string; width: number }[] = [];
+  let total = 0;
+  for (const { segment } of graphemes.segment(clean)) {
+    const columns = WIDE.test(segment) ? 2 : 1;
+    parts.push({ text: segment, width: columns });
+    total += columns;
+  }
+  if (total <= width) return clean + ' '.repeat(width - total);
+  let out = '';
+  let used = 0;
+  for (const part of parts) {
+    if (used + part.width > width - 1) break;
+    out += part.text;
+    used += part.width;
+  }
+  return `${out}…${' '.repeat(width - 1 - used)}`;
 }
 
 function formatMs(ms: number): string {
@@ -48,7 +82,7 @@ export function renderShutdownSummary(report: ShutdownReport): string {
     .map(([type, count]) => `${type} ×${count}`)
     .join(', ');
   return (
-    `Shutdown (${report.reason}) ${report.outcome} in ${formatMs(report.durationMs)} — ` +
+    `Shutdown (${safeText(report.reason)}) ${report.outcome} in ${formatMs(report.durationMs)} — ` +
     `${report.total} task(s): ${report.completed} completed, ${report.cancelled} cancelled, ` +
     `${report.failed} failed, ${report.abandoned} abandoned; ${report.hooks.length} hook(s)` +
     (hookTrouble > 0 ? ` (${hookTrouble} failed or timed out)` : '') +

@@ -9,6 +9,7 @@ import {
 import { DiscoveryService, HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { dirname } from 'node:path';
 import { LifecycleMessages } from '../async-lifecycle.messages.js';
+import { createDeferred } from '../core/deferred.js';
 import { describeError } from '../core/describe.js';
 import { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
 import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
@@ -36,6 +37,10 @@ interface ClosingAdapter {
 export class LifecycleShutdownHooks
   implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
 {
+  /** Resolves once `onApplicationBootstrap` has run: the coordinator is running. */
+  readonly bootstrapped = createDeferred<void>();
+  private readonly closeListeners: (() => void)[] = [];
+
   constructor(
     @Inject(LifecycleCoordinator) private readonly coordinator: LifecycleCoordinator,
     @Inject(RESOLVED_MODULE_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -44,6 +49,11 @@ export class LifecycleShutdownHooks
     private readonly discovery: DiscoveryService,
     private readonly moduleRef: ModuleRef,
   ) {}
+
+  /** `listener` runs once the application has closed (the end of `onApplicationShutdown`). */
+  whenClosed(listener: () => void): void {
+    this.closeListeners.push(listener);
+  }
 
   async onModuleInit(): Promise<void> {
     await this.readPreviousReport();
@@ -55,6 +65,7 @@ export class LifecycleShutdownHooks
     await this.installIntakes(instances);
     this.runShutdownFromAdapterClose();
     this.coordinator.markRunning();
+    this.bootstrapped.resolve();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -63,15 +74,20 @@ export class LifecycleShutdownHooks
   }
 
   async onApplicationShutdown(): Promise<void> {
-    // One loop turn: a server closed just now still holds its handle until its close callback.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    const report = this.coordinator.completeReport(ownHandles());
-    const path = this.options.reportFile;
-    if (report === undefined || path === undefined) return;
     try {
-      await storeReport(path, report);
-    } catch (error) {
-      this.logger.warn(LifecycleMessages.reportFileUnwritable(describeError(error)));
+      // One loop turn: a server closed just now still holds its handle until its close callback.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const report = this.coordinator.completeReport(ownHandles());
+      const path = this.options.reportFile;
+      if (report === undefined || path === undefined) return;
+      try {
+        await storeReport(path, report);
+      } catch (error) {
+        this.logger.warn(LifecycleMessages.reportFileUnwritable(describeError(error)));
+      }
+    } finally {
+      // Whatever happened above: enableLifecycleShutdown's process listeners go with the app.
+      for (const listener of this.closeListeners.splice(0)) listener();
     }
   }
 

@@ -1,6 +1,7 @@
-import { constants } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ShutdownReport } from '../core/shutdown-report.interface.js';
 import { describeError } from '../core/describe.js';
 import { writeJsonAtomic } from '../primitives/write-json-atomic.js';
@@ -47,6 +48,32 @@ export async function readStoredReport(path: string): Promise<StoredReport> {
 /** Writes the report atomically (temp file, fsync, rename): the next boot never reads a torn file. */
 export function storeReport(path: string, report: ShutdownReport): Promise<void> {
   return writeJsonAtomic(path, report);
+}
+
+/**
+ * `storeReport` for the last moment of a process (the watchdog is about to exit it): the same
+ * atomic replace — temp file, fsync, rename — done synchronously, since no callback will run
+ * after it. Throws what the write threw; the temp file is removed.
+ */
+export function storeReportSync(path: string, report: ShutdownReport): void {
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  const temp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+  try {
+    const fd = openSync(temp, 'wx');
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
 }
 
 /** Why the report could not be saved next to `path` — no directory, not one, not writable — or nothing. */

@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { COORDINATOR_OPTION_KEYS } from '../../lib/core/lifecycle-options.validator.js';
+import { INTAKE_INSTALLERS } from '../../lib/intake/intake-installers.js';
 import {
   Controller,
   Inject,
@@ -431,8 +433,11 @@ describe('request-scoped and transient providers', () => {
 });
 
 describe('module options', () => {
-  const known =
-    'phases, drainDelayMs, drain, cleanupTimeoutMs, gracePeriodMs, logger, progressIntervalMs, asyncContext, http, schedule, reportFile';
+  const known = [
+    ...COORDINATOR_OPTION_KEYS,
+    ...INTAKE_INSTALLERS.map((i) => i.option),
+    'reportFile',
+  ].join(', ');
   const budget = 'expected a finite number of milliseconds between 0 and 2147483647';
   const cases: [string, Record<string, unknown>, string][] = [
     [

@@ -21,6 +21,7 @@ import {
   LifecycleCoordinator,
   LifecycleHealthIndicator,
   LifecycleState,
+  LifecycleTerminusLogger,
   ShutdownPhase,
   TaskPriority,
   TaskState,
@@ -35,6 +36,7 @@ import { Agent } from 'node:http';
 import { nextEvent } from '../support/lifecycle-events.js';
 import { OpenApps } from '../support/nest-app.js';
 import { nestMajor } from '../support/nest-version.js';
+import { RecordingLogger } from '../support/recording-logger.js';
 
 /*
  * What `/health` (a terminus check of `LifecycleHealthIndicator.isReady`) and `/health/live`
@@ -714,5 +716,132 @@ describe.each<[AdapterName]>([['express'], ['fastify']])('/health on %s', (adapt
         );
       },
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// What terminus logs while the application shuts down
+
+describe.each<[AdapterName]>([['express'], ['fastify']])('terminus logs on %s', (adapterName) => {
+  const apps = new OpenApps();
+  const agents: Agent[] = [];
+  const releases: (() => void)[] = [];
+
+  afterEach(async () => {
+    for (const release of releases.splice(0)) release();
+    await apps.closeAll();
+    for (const agent of agents.splice(0)) agent.destroy();
+  });
+
+  /**
+   * An app whose `/health` is the readiness check and `/health/db` a check that always fails;
+   * terminus' logger is `logger`, Nest's (where Nest's `Logger` writes) is recorded.
+   */
+  async function start(logger: typeof LifecycleTerminusLogger | true) {
+    @Controller('health')
+    class HealthController {
+      constructor(
+        private readonly health: HealthCheckService,
+        private readonly lifecycle: LifecycleHealthIndicator,
+      ) {}
+
+      @Get()
+      @HealthCheck()
+      ready() {
+        return this.health.check([() => this.lifecycle.isReady('lifecycle')]);
+      }
+
+      @Get('db')
+      @HealthCheck()
+      db() {
+        return this.health.check([() => ({ db: { status: 'down' as const } })]);
+      }
+    }
+    @Module({
+      imports: [
+        // The drain holds the shutdown in its first step until escalate().
+        AsyncLifecycleModule.forRoot({
+          logger: false,
+          progressIntervalMs: 0,
+          drainDelayMs: 10_000,
+          phases: { gracefulMs: 10_000, forcefulMs: 10_000, terminateMs: 1000 },
+        }),
+        TerminusModule.forRoot({ logger }),
+      ],
+      controllers: [HealthController],
+    })
+    class LoggedHealthModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [LoggedHealthModule] }).compile();
+    const app = apps.track(
+      adapterName === 'express'
+        ? moduleRef.createNestApplication()
+        : moduleRef.createNestApplication(new FastifyAdapter()),
+    );
+    const nestLog = new RecordingLogger();
+    app.useLogger(nestLog);
+    await app.listen(0, '127.0.0.1');
+    const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+    // A poller on a kept-alive connection: it keeps probing through every step.
+    const poller = new Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(poller);
+    const coordinator = app.get(LifecycleCoordinator);
+    // A task that holds GRACEFUL until the test lets it go.
+    const release = deferred();
+    releases.push(() => release.resolve());
+    void coordinator.createTask(() => release.promise, { name: 'held' });
+    return {
+      app,
+      coordinator,
+      nestLog,
+      release,
+      get: (path: string) => probe(`http://127.0.0.1:${port}${path}`, poller),
+      failedChecks: () =>
+        nestLog.lines.filter(
+          (line) => line.level === 'error' && line.message.startsWith('Health Check has failed!'),
+        ),
+      shutdownLines: () =>
+        nestLog
+          .messages('log')
+          .filter((message) => message.startsWith('Health checks fail while the application')),
+    };
+  }
+
+  it('with LifecycleTerminusLogger: an ERROR while running; while shutting down, one line per step and no ERROR', async () => {
+    const harness = await start(LifecycleTerminusLogger);
+    const { coordinator, get } = harness;
+    expect(await get('/health')).toMatchObject({ status: 200 });
+    expect(await get('/health/db')).toMatchObject({ status: 503 });
+    expect(harness.failedChecks()).toHaveLength(1);
+
+    const closing = harness.app.close();
+    await reach(coordinator, 'drain');
+    for (let i = 0; i < 3; i++) expect(await get('/health')).toMatchObject({ status: 503 });
+    expect(await get('/health/db')).toMatchObject({ status: 503 });
+    coordinator.escalate(); // the drain ends: FORCEFUL
+    await reach(coordinator, ShutdownPhase.FORCEFUL);
+    for (let i = 0; i < 3; i++) expect(await get('/health')).toMatchObject({ status: 503 });
+
+    expect(harness.failedChecks()).toHaveLength(1);
+    expect(harness.shutdownLines()).toEqual([
+      'Health checks fail while the application shuts down (drain): readiness is down on purpose; further failures are not logged until the next step',
+      'Health checks fail while the application shuts down (forceful): readiness is down on purpose; further failures are not logged until the next step',
+    ]);
+    expect(harness.nestLog.messages('error')).toHaveLength(1);
+    harness.release.resolve();
+    await closing;
+  });
+
+  it("with terminus' own logger: an ERROR carrying the report on every probe (what the logger above avoids)", async () => {
+    const harness = await start(true);
+    const { coordinator, get } = harness;
+    const closing = harness.app.close();
+    await reach(coordinator, 'drain');
+    for (let i = 0; i < 3; i++) expect(await get('/health')).toMatchObject({ status: 503 });
+    const failed = harness.failedChecks();
+    expect(failed).toHaveLength(3);
+    for (const line of failed) expect(line.message.length).toBeGreaterThan(500);
+    harness.release.resolve();
+    coordinator.escalate();
+    await closing;
   });
 });

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Controller, Get, Injectable, Module, type INestApplication } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { Agent } from 'node:http';
 import {
   AsyncLifecycleModule,
   LifecycleCoordinator,
@@ -18,6 +19,7 @@ import { deferred, untilAborted } from '../support/deferred.js';
 import { httpGet } from '../support/http-client.js';
 import { draining, phaseEntered } from '../support/lifecycle-events.js';
 import { OpenApps } from '../support/nest-app.js';
+import { RawHttpConnection } from '../support/raw-http-connection.js';
 
 const state = {
   pollEntered: deferred(),
@@ -95,55 +97,18 @@ function appModule(options: AsyncLifecycleOptions) {
   return DrainModule;
 }
 
-/** A raw connection: the test decides what it writes and when, and reads what comes back. */
-class RawConnection {
-  readonly socket: Socket;
-  received = '';
-  readonly closed: Promise<void>;
-  constructor(port: number) {
-    this.socket = connect(port, '127.0.0.1');
-    this.socket.setEncoding('utf8');
-    this.socket.on('data', (chunk: string) => (this.received += chunk));
-    this.socket.on('error', () => undefined);
-    this.closed = new Promise((resolve) => this.socket.once('close', () => resolve()));
-  }
-  get(path: string): void {
-    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
-  }
-  /** Resolves once `text` has been received; rejects if the connection closes first. */
-  until(text: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (!this.received.includes(text)) return;
-        cleanup();
-        resolve();
-      };
-      const closed = (): void => {
-        cleanup();
-        if (this.received.includes(text)) resolve();
-        else reject(new Error(`closed before "${text}"; received: ${this.received}`));
-      };
-      const cleanup = (): void => {
-        this.socket.off('data', check);
-        this.socket.off('close', closed);
-      };
-      this.socket.on('data', check);
-      this.socket.on('close', closed);
-      check();
-    });
-  }
-}
-
 describe.each([
   ['express', () => undefined],
   ['fastify', () => new FastifyAdapter()],
 ])('zero-downtime draining (%s)', (_name, makeAdapter) => {
   const apps = new OpenApps();
-  const sockets: RawConnection[] = [];
+  const sockets: RawHttpConnection[] = [];
+  const agents: Agent[] = [];
 
   afterEach(async () => {
     for (const key of Object.keys(state) as (keyof typeof state)[]) state[key].resolve();
-    for (const raw of sockets.splice(0)) raw.socket.destroy();
+    for (const raw of sockets.splice(0)) raw.destroy();
+    for (const agent of agents.splice(0)) agent.destroy();
     await apps.closeAll();
     for (const key of Object.keys(state) as (keyof typeof state)[]) state[key] = deferred();
   });
@@ -158,14 +123,15 @@ describe.each([
     );
     await app.listen(0, '127.0.0.1');
     const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-    const raw = (): RawConnection => {
-      const connection = new RawConnection(port);
+    const raw = (): RawHttpConnection => {
+      const connection = new RawHttpConnection({ port });
       sockets.push(connection);
       return connection;
     };
     return {
       app,
       url: `http://127.0.0.1:${port}`,
+      port,
       raw,
       coordinator: app.get(LifecycleCoordinator),
     };
@@ -203,62 +169,118 @@ describe.each([
     });
   });
 
-  it('serves normally during the drain delay, then refuses new connections, closes idle ones and tells the others Connection: close', async () => {
-    // The measured drain: open until no connection arrived for 1 s (generous on a busy machine).
-    const { app, url, raw, coordinator } = await start({
-      drain: { minMs: 0, quietMs: 1000, maxMs: 10_000 },
+  it('serves as usual during the drain, keeps serving while the HTTP wave runs — telling each connection to go —, closes idle connections once traffic is quiet, and stops accepting once the wave ended', async () => {
+    // The measured drain: open until no request arrived for 300 ms.
+    const { app, url, port, raw, coordinator } = await start({
+      drain: { minMs: 0, quietMs: 300, maxMs: 10_000 },
     });
     const idle = raw();
-    idle.get('/orders');
-    await idle.until('orders');
+    await idle.get('/orders');
+    await idle.untilText('orders');
     const inFlight = raw();
-    inFlight.get('/slow');
+    await inFlight.get('/slow');
     await state.slowEntered.promise;
 
     const began = draining(coordinator);
     const intakeClosed = phaseEntered(coordinator, ShutdownPhase.GRACEFUL);
     const closing = app.close();
     await began;
-    // The load balancer has not noticed yet: a new connection is served as usual.
+    // 2. The drain: the load balancer has not noticed yet, a new connection is served as usual.
     const during = await httpGet(`${url}/orders`);
     expect(during.status).toBe(200);
     expect(coordinator.getReport()?.phases).toEqual([]); // still draining when it was served
     await intakeClosed;
-    // Intake closed: new connections are refused, not reset.
-    await expect(httpGet(`${url}/orders`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    await idle.closed; // the idle keep-alive connection was closed, after its grace
+    // 3. Intake closed: a late request on a new connection is still served…
+    const agent = new Agent({ keepAlive: true });
+    agents.push(agent);
+    const after = await httpGet(`${url}/orders`, agent);
+    expect(after).toMatchObject({ status: 200, headers: { connection: 'keep-alive' } });
+    // …and the idle keep-alive connections are closed (a FIN) once no request came for 300 ms.
+    expect(await idle.closed).toEqual({ endedByServer: true, errorCode: undefined });
 
+    // 4. The request in flight is answered with Connection: close.
     state.slow.resolve();
-    await inFlight.until('slow done');
-    await inFlight.closed; // Connection: close, then closed by the server
-    expect(inFlight.received).toMatch(/^HTTP\/1\.1 200/);
-    expect(inFlight.received.toLowerCase()).toContain('connection: close');
+    expect(await inFlight.closed).toEqual({ endedByServer: true, errorCode: undefined });
+    expect(inFlight.statuses).toEqual([200]);
+    expect(inFlight.headersOf(0)).toContain('connection: close');
+    // 5. The HTTP wave has ended: new connections are refused.
+    await state.criticalSignalled.promise;
+    const refusedConnection = new RawHttpConnection({ port });
+    expect(await refusedConnection.closed).toEqual({
+      endedByServer: false,
+      errorCode: 'ECONNREFUSED',
+    });
     state.critical.resolve();
     await closing;
 
-    expect(coordinator.getReport()?.drain).toMatchObject({ endedBy: 'quiet', arrivals: 2 });
-    expect(coordinator.getReport()?.intakes.http).toEqual({
+    const report = coordinator.getReport();
+    expect(report?.drain).toMatchObject({ endedBy: 'quiet', arrivals: 1 });
+    expect(report?.intakes.http).toEqual({
       inFlightAtStart: 1,
-      admitted: 1,
+      admitted: 2,
+      admittedDuringDrain: 1,
+      admittedAfterIntakeClosed: 1,
       refused: 0,
-      idleClosed: 1,
+      ignoredAfterClose: 0,
+      idleClosed: 2,
+      closedWithResponse: 2,
+      closedByClient: 0,
       destroyed: 0,
+      reset: 0,
+      upgraded: 0,
     });
+  });
+
+  it('ends the measured drain once requests stop, whatever health checkers keep opening', async () => {
+    const { app, url, coordinator } = await start({
+      drain: { minMs: 0, quietMs: 300, maxMs: 5000 },
+    });
+    state.critical.resolve();
+    const intakeClosed = phaseEntered(coordinator, ShutdownPhase.GRACEFUL);
+    let closed = false;
+    void intakeClosed.then(() => (closed = true));
+    const closing = app.close();
+    // Requests over one kept-alive connection, as a load balancer still routing here sends
+    // them, until the drain has lasted 600 ms; then only probes, a new connection each (an
+    // active health check): they must not keep intake open.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(agent);
+    let requests = 0;
+    while ((coordinator.getReport()?.drain.durationMs ?? 0) < 600) {
+      expect((await httpGet(`${url}/orders`, agent)).status).toBe(200);
+      requests++;
+    }
+    agent.destroy();
+    state.healthSlow.resolve(); // probes answer at once
+    let probes = 0;
+    while (!closed) {
+      const probe = await httpGet(`${url}/health/slow`).catch(() => undefined);
+      if (probe !== undefined) probes++;
+    }
+    await closing;
+
+    const drain = coordinator.getReport()?.drain;
+    expect(probes).toBeGreaterThan(0);
+    expect(drain).toMatchObject({ endedBy: 'quiet', arrivals: requests });
+    // Closed quiet 300 ms after the last request, not held open by the probes until maxMs.
+    expect(drain?.lastArrivalMs).toBeGreaterThanOrEqual(300);
+    expect(drain?.durationMs).toBeGreaterThanOrEqual((drain?.lastArrivalMs ?? 0) + 300 - 20);
+    expect(drain?.durationMs).toBeLessThan(5000);
   });
 
   it('answers 503 with Connection: close to a request that arrives after the HTTP wave ended', async () => {
     const { app, raw, coordinator } = await start();
     // An excluded (health) request keeps this connection open through the HTTP wave.
     const connection = raw();
-    connection.get('/health/slow');
+    await connection.get('/health/slow');
     await state.healthEntered.promise;
     const closing = app.close();
     // The HTTP wave (HIGH) ends at once — nothing tracked in flight — and the CRITICAL task holds
     // the shutdown after it.
     await state.criticalSignalled.promise;
-    connection.get('/orders');
+    await connection.get('/orders');
     state.healthSlow.resolve();
-    await connection.until('Service Unavailable');
+    await connection.untilText('Service Unavailable');
     await connection.closed;
     expect(connection.received).toMatch(/^HTTP\/1\.1 200[\s\S]*health ok[\s\S]*HTTP\/1\.1 503/);
     const refusal = connection.received.slice(connection.received.indexOf('HTTP/1.1 503'));

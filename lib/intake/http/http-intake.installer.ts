@@ -12,8 +12,13 @@ interface ClosableAdapter {
 
 /**
  * Drains the Node server under the HTTP adapter (Express or Fastify, HTTP or HTTPS): every
- * request a managed task, intake closed after the drain, and the adapter's `close` preceded by
- * the intake's own clean ending of its connections.
+ * request a managed task, connections told to go after the drain, the listener closed when the
+ * HTTP wave ended, and the adapter's `close` preceded by the intake's own clean ending of its
+ * connections.
+ *
+ * @example
+ * // lib/intake/intake-installers.ts
+ * export const INTAKE_INSTALLERS = [httpIntakeInstaller, …];
  */
 export const httpIntakeInstaller: IntakeInstaller<ResolvedHttpIntakeOptions> = {
   option: 'http',
@@ -23,7 +28,11 @@ export const httpIntakeInstaller: IntakeInstaller<ResolvedHttpIntakeOptions> = {
     const server = adapter?.getHttpServer?.();
     // An https.Server is a tls.Server, not an http.Server: both serve requests the same way.
     if (adapter == null || !(server instanceof HttpServer || server instanceof HttpsServer)) return;
-    const intake = new HttpIntake(server as HttpServer, options);
+    const intake = new HttpIntake(server as HttpServer, options, {
+      events: coordinator.events$,
+      quietMs: coordinator.options.drain.quietMs,
+      acceptAfterCloseMs: coordinator.options.gracefulMs / 2,
+    });
     intake.install(coordinator.registerIntake(intake));
     const close = adapter.close;
     // Nest's last step with the server: the intake's own clean ending comes first.

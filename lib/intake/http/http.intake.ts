@@ -1,74 +1,136 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Server as NetServer, type Socket } from 'node:net';
-import { Server as TlsServer } from 'node:tls';
+import { Server as NetServer, Socket } from 'node:net';
+import { Server as TlsServer, type TLSSocket } from 'node:tls';
+import type { Observable, Subscription } from 'rxjs';
 import { safeText } from '../../core/describe.js';
 import type { Intake, IntakeHandle } from '../../core/intake.interface.js';
+import type { LifecycleEvent } from '../../core/lifecycle-event.interface.js';
+import { DEFAULT_DRAIN } from '../../core/lifecycle-options.validator.js';
+import { HttpConnection } from './http-connection.js';
 import type { ResolvedHttpIntakeOptions } from './http-intake.options.js';
 import type { HttpIntakeReport } from './http-intake.report.js';
+import { refuseResponse, refuseSocket } from './http-refusal.js';
+import { socketsReceiving } from './receiving-sockets.js';
+import { watchWaveEnd } from './wave-end.watch.js';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-const REFUSAL = 'Service Unavailable: the server is shutting down\n';
-
+/** How often connections are looked at once intake closed. */
+const SWEEP_MS = 100;
 /**
- * At the final close, how long connections accepted just before the listener stopped get to
- * deliver their request (and receive its 503), and the most the close waits for them.
+ * At the final close, how long a connection accepted just before gets to start its request,
+ * and the most the close waits for requests still being received or answered.
  */
 const SETTLE_MS = 100;
 const SETTLE_CAP_MS = 1000;
+const SETTLE_POLL_MS = 10;
 
-/**
- * After intake closed, a keep-alive connection is closed once it has been idle this long. Not
- * at once: under load, a connection that looks idle usually has its next request on the wire,
- * and destroying it would reset that request. Every response now says `Connection: close`, so
- * busy connections end by themselves.
- */
-const IDLE_GRACE_MS = 100;
+/** What the intake needs from the coordinator beyond its handle. */
+export interface HttpIntakeContext {
+  /** `coordinator.events$`: tells the intake when the HTTP wave has ended. */
+  readonly events?: Observable<LifecycleEvent>;
+  /**
+   * How long no request may have arrived — on any connection — before an idle keep-alive
+   * connection is closed: the drain's `quietMs`, or 1000 ms with a fixed drain.
+   */
+  readonly quietMs?: number;
+  /**
+   * How long after intake closed new connections are still accepted (while the HTTP wave runs):
+   * half the graceful budget, so that what is accepted last still has the other half to finish.
+   * Default 15 s.
+   */
+  readonly acceptAfterCloseMs?: number;
+}
 
-interface ConnectionState {
-  /** Requests it is serving now. */
-  active: number;
-  /** When it last became idle (`performance.now()`). */
-  idleSince: number;
+/** `acceptAfterCloseMs` when the coordinator does not say: half of GRACEFUL's default 30 s. */
+const DEFAULT_ACCEPT_AFTER_CLOSE_MS = 15_000;
+
+/** A socket after an upgrade: Node freed its HTTP parser and handed it to the app. */
+function isUpgraded(socket: Socket): boolean {
+  return !socket.destroyed && (socket as { parser?: unknown }).parser == null;
 }
 
 /**
- * Zero-downtime draining of one HTTP server (Express or Fastify: it works on the Node server
- * underneath). Every request runs as a managed task of the configured priority — the server's
- * own request listeners run inside it, so `currentTask()` works in handlers and a long request
- * can follow its signal. When shutdown begins nothing changes for clients (readiness alone goes
- * down) until the drain delay ends; then intake closes — new connections are refused, idle
- * keep-alive connections closed after a short grace, responses carry `Connection: close` —
- * requests still arriving on open connections join the HTTP wave while it runs and get `503`
- * with `Connection: close` after it, and at FORCEFUL (or after `requestTimeoutMs`) the
- * connections of requests still running are destroyed. Connections used by probes (excluded
- * paths) stay open, so a keep-alive health poller sees the whole drain.
+ * Zero-downtime draining of one HTTP or HTTPS server (Express or Fastify: it works on the Node
+ * server underneath). Every request runs as a managed task of the configured priority, in stop
+ * mode `drain`; the server's own request listeners run inside it, so `currentTask()` works in
+ * handlers.
+ *
+ * During a shutdown: nothing changes for clients while the drain lasts (readiness alone goes
+ * down; every request admitted counts as an arrival for the measured drain). When intake closes,
+ * the connections open then are told to go — the last response queued on each says `Connection:
+ * close` — but the server keeps accepting while the HTTP wave runs: a load balancer that noticed
+ * late still has its requests served, on connections that are kept, and a request still
+ * arriving holds that wave open. Idle keep-alive connections are closed (a FIN) only once no
+ * request has arrived for `quietMs`. When the HTTP wave has ended — or `acceptAfterCloseMs`
+ * after intake closed, for traffic that never stops — the listener closes (new connections are
+ * refused, which a load balancer retries elsewhere) and every connection is told to go; after the
+ * wave, a request on a connection still open gets `503` with `Connection: close`. At FORCEFUL (or
+ * `requestTimeoutMs`) the connections of requests still running are destroyed. Upgraded
+ * connections (WebSockets) are never touched: they belong to their own intake. A probe's
+ * connection (excluded paths) stays open until the final close.
+ *
+ * @example
+ * const intake = new HttpIntake(server, resolveHttpIntakeOptions(true)!, {
+ *   events: coordinator.events$,
+ *   quietMs: coordinator.options.drain.quietMs,
+ *   acceptAfterCloseMs: coordinator.options.gracefulMs / 2,
+ * });
+ * intake.install(coordinator.registerIntake(intake));
+ * // the adapter's close, before the server closes:
+ * await intake.finish();
  */
 export class HttpIntake implements Intake {
   readonly name = 'http';
   private listeners: RequestListener[] = [];
-  /** Responses in flight, tracked or not. */
+  /** Tracked responses not yet closed. */
   private readonly inFlight = new Set<ServerResponse>();
-  /** Open connections: how many requests each is serving now, and since when it is idle. */
-  private readonly connections = new Map<Socket, ConnectionState>();
-  private idleSweep: ReturnType<typeof setInterval> | undefined;
+  private readonly connections = new Map<Socket, HttpConnection>();
+  /** TLS: raw sockets whose handshake has not completed (no HTTP byte read yet). */
+  private readonly handshaking = new Set<Socket>();
+  private readonly released = new WeakSet<Socket>();
   private readonly counters: HttpIntakeReport = {
     inFlightAtStart: 0,
     admitted: 0,
+    admittedDuringDrain: 0,
+    admittedAfterIntakeClosed: 0,
     refused: 0,
+    ignoredAfterClose: 0,
     idleClosed: 0,
+    closedWithResponse: 0,
+    closedByClient: 0,
     destroyed: 0,
+    reset: 0,
+    upgraded: 0,
   };
+  private readonly quietMs: number;
+  private readonly acceptAfterCloseMs: number;
   private draining = false;
-  private closed = false;
+  /** When intake closed (`performance.now()`). */
+  private closedAt: number | undefined;
+  /** The listener is closed: new connections are refused, every connection is told to go. */
+  private acceptingEnded = false;
+  /** The HTTP wave has ended: nothing more is admitted. */
+  private admissionEnded = false;
+  /** When the last request (not a probe's) arrived. */
+  private lastArrivalAt = performance.now();
   private seq = 0;
+  private sweep: ReturnType<typeof setInterval> | undefined;
+  private settleTimer: ReturnType<typeof setTimeout> | undefined;
   private requestTimer: ReturnType<typeof setTimeout> | undefined;
+  private waveWatch: Subscription | undefined;
+  /** Ends the task that holds the HTTP wave open while requests are still arriving. */
+  private arrivalsHeld: (() => void) | undefined;
   private handle: IntakeHandle | undefined;
 
   constructor(
     private readonly server: Server,
     private readonly options: ResolvedHttpIntakeOptions,
-  ) {}
+    private readonly context: HttpIntakeContext = {},
+  ) {
+    this.quietMs = context.quietMs || DEFAULT_DRAIN.quietMs;
+    this.acceptAfterCloseMs = context.acceptAfterCloseMs ?? DEFAULT_ACCEPT_AFTER_CLOSE_MS;
+  }
 
   /** Takes over the server's request listeners; `handle` is what `registerIntake` returned. */
   install(handle: IntakeHandle): void {
@@ -79,12 +141,12 @@ export class HttpIntake implements Intake {
     this.server.on('request', (req: IncomingMessage, res: ServerResponse) =>
       this.onRequest(req, res),
     );
-    const connectionEvent = this.server instanceof TlsServer ? 'secureConnection' : 'connection';
-    this.server.on(connectionEvent, (socket: Socket) => {
-      this.connections.set(socket, { active: 0, idleSince: performance.now() });
-      socket.once('close', () => this.connections.delete(socket));
-      this.handle?.noteArrival();
-    });
+    if (this.server instanceof TlsServer) {
+      this.server.on('connection', (raw: Socket) => this.onRawTlsConnection(raw));
+      this.server.on('secureConnection', (socket: TLSSocket) => this.onConnection(socket));
+    } else {
+      this.server.on('connection', (socket: Socket) => this.onConnection(socket));
+    }
   }
 
   report(): HttpIntakeReport {
@@ -95,8 +157,14 @@ export class HttpIntake implements Intake {
     this.draining = true;
     this.counters.inFlightAtStart = this.inFlight.size;
     const timeout = this.options.requestTimeoutMs;
-    if (timeout !== undefined)
+    if (timeout !== undefined) {
       this.requestTimer = setTimeout(() => this.destroyInFlight(), timeout);
+    }
+    const events = this.context.events;
+    if (events !== undefined) {
+      // The moment the HTTP wave has ended is the moment to stop accepting connections.
+      this.waveWatch = watchWaveEnd(events, this.options.priority, () => this.endAdmission());
+    }
   }
 
   /** The drain is over: the load balancer has had its time to notice. */
@@ -111,27 +179,127 @@ export class HttpIntake implements Intake {
   shutdownEnded(): void {
     if (this.requestTimer !== undefined) clearTimeout(this.requestTimer);
     this.requestTimer = undefined;
+    // Nothing can be admitted any more.
+    this.endAdmission();
   }
 
+  /**
+   * The last step, just before the adapter closes the server: intake and the listener are
+   * closed (if the shutdown never got there, now). Then every connection is ended politely: an
+   * idle one gets a FIN — probes' too — and is gone once its client closed its side; one with a
+   * request still being received or answered is ended once that is done. What is left after a
+   * short while is ended at once: a request still arriving is answered `503`, one still running
+   * is cut. Node's own `server.close()` would destroy idle connections without looking at what
+   * they are receiving, and wait without end for busy ones. Upgraded connections are left to
+   * their owner.
+   */
+  async finish(): Promise<void> {
+    this.closeIntake();
+    this.endAdmission();
+    const started = performance.now();
+    try {
+      for (;;) {
+        const now = performance.now();
+        this.closeIdle(socketsReceiving(this.server), 0, now, true);
+        if (now - started >= SETTLE_CAP_MS || this.connections.size === 0) break;
+        await new Promise<void>((resolve) => {
+          this.settleTimer = setTimeout(resolve, SETTLE_POLL_MS);
+        });
+      }
+    } finally {
+      if (this.settleTimer !== undefined) clearTimeout(this.settleTimer);
+      this.settleTimer = undefined;
+    }
+    this.endAll();
+  }
+
+  // Connections
+
+  private onRawTlsConnection(raw: Socket): void {
+    this.handshaking.add(raw);
+    raw.once('close', () => this.handshaking.delete(raw));
+  }
+
+  private onConnection(socket: Socket): void {
+    // TLS: the raw socket under it has finished its handshake.
+    const raw = (socket as { _parent?: unknown })._parent;
+    if (raw instanceof Socket) this.handshaking.delete(raw);
+    this.connectionOf(socket);
+  }
+
+  private connectionOf(socket: Socket): HttpConnection {
+    let connection = this.connections.get(socket);
+    if (connection === undefined) {
+      const created = new HttpConnection(socket, performance.now());
+      connection = created;
+      this.connections.set(socket, created);
+      socket.once('close', () => this.connectionClosed(created));
+    }
+    return connection;
+  }
+
+  private connectionClosed(connection: HttpConnection): void {
+    this.connections.delete(connection.socket);
+    connection.closed();
+    if (this.arrivalsHeld !== undefined) this.checkArrivals(socketsReceiving(this.server));
+    if (!this.draining || this.released.has(connection.socket)) return;
+    const end = connection.endedBy ?? (connection.lastAnnouncedClose ? 'response' : 'client');
+    switch (end) {
+      case 'idle':
+        this.counters.idleClosed++;
+        break;
+      case 'response':
+        this.counters.closedWithResponse++;
+        break;
+      case 'forceful':
+        this.counters.destroyed++;
+        break;
+      case 'reset':
+        this.counters.reset++;
+        break;
+      case 'client':
+        this.counters.closedByClient++;
+        break;
+    }
+  }
+
+  /** An upgraded connection is its new owner's (a WebSocket gateway): forgotten here. */
+  private release(connection: HttpConnection): void {
+    this.connections.delete(connection.socket);
+    this.released.add(connection.socket);
+    connection.closed();
+    if (this.draining) this.counters.upgraded++;
+  }
+
+  // Requests
+
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const socket = req.socket;
-    const connection = this.connections.get(socket);
-    if (connection === undefined) this.connections.set(socket, { active: 1, idleSince: 0 });
-    else connection.active++;
-    if (this.isExcluded(req.url)) {
+    const connection = this.connectionOf(req.socket);
+    if (connection.closeCommitted || connection.endedBy === 'idle') {
+      // Pipelined behind a response that already said `Connection: close`, or sent as the
+      // intake closed the idle connection: no response can go out on it any more, so it is not
+      // run — the client, whose connection closes unanswered, retries it.
+      this.counters.ignoredAfterClose++;
+      return;
+    }
+    const excluded = this.isExcluded(req.url);
+    // The previous response gives up closing the connection: this one comes after it.
+    connection.requestStarted(res, excluded);
+    res.once('close', () => this.requestEnded(connection, res));
+    if (excluded) {
       // Health probes and metrics: untracked, never refused, their connection left open, so a
       // poller keeps seeing the drain for as long as the server is up.
-      res.once('close', () => this.ended(res, socket, false));
+      if (this.arrivalsHeld !== undefined) this.checkArrivals(socketsReceiving(this.server));
       this.forward(req, res);
       return;
     }
-    this.inFlight.add(res);
-    res.once('close', () => this.ended(res, socket, true));
-    if (this.closed) res.setHeader('Connection', 'close');
+    this.lastArrivalAt = performance.now();
+    // Decided before the app runs: it may answer synchronously (a 404).
+    if (connection.toldToGo) connection.closeAfter(res);
     const task = this.handle?.admit(
       () => {
         this.forward(req, res);
-        return new Promise<void>((resolve) => res.once('close', resolve));
+        return connection.whenDone(res);
       },
       {
         name: `${req.method ?? 'HTTP'} ${pathOf(req.url)}#${++this.seq}`,
@@ -139,94 +307,205 @@ export class HttpIntake implements Intake {
       },
     );
     if (task === undefined) {
-      this.refuse(res);
-    } else if (this.draining) {
-      this.counters.admitted++;
+      // Too late: the HTTP wave has ended. The client learns to retry elsewhere.
+      this.counters.refused++;
+      connection.closeAfter(res, true);
+      refuseResponse(res);
+      this.endAdmission();
+      return;
     }
+    this.inFlight.add(res);
+    // Its own task holds the wave now; the hold may end if nothing else is arriving.
+    if (this.arrivalsHeld !== undefined) this.checkArrivals(socketsReceiving(this.server));
+    if (!this.draining) return;
+    this.counters.admitted++;
+    // A request the load balancer routed here (never a probe: excluded paths return above)
+    // keeps the measured drain open; a bare connection does not, it may be a health check.
+    this.handle?.noteArrival();
+    if (this.closedAt === undefined) this.counters.admittedDuringDrain++;
+    else this.counters.admittedAfterIntakeClosed++;
   }
 
   private forward(req: IncomingMessage, res: ServerResponse): void {
     for (const listener of this.listeners) listener.call(this.server, req, res);
   }
 
-  /** Too late: the HTTP wave has ended. Clients learn to reconnect elsewhere. */
-  private refuse(res: ServerResponse): void {
-    this.counters.refused++;
-    res.writeHead(503, {
-      Connection: 'close',
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': Buffer.byteLength(REFUSAL),
-      'Retry-After': '1',
-    });
-    res.end(REFUSAL);
+  private requestEnded(connection: HttpConnection, res: ServerResponse): void {
+    this.inFlight.delete(res);
+    connection.requestEnded(res, performance.now());
   }
 
-  private ended(res: ServerResponse, socket: Socket, tracked: boolean): void {
-    this.inFlight.delete(res);
-    const connection = this.connections.get(socket);
-    if (connection === undefined) return;
-    connection.active = Math.max(0, connection.active - 1);
-    if (connection.active === 0) connection.idleSince = performance.now();
-    // A tracked response whose headers left before intake closed kept its connection alive: the
-    // idle sweep closes it after its grace. Probes' connections stay open for the next probe.
-    if (!tracked) connection.idleSince = Number.POSITIVE_INFINITY;
-  }
+  // The steps of a shutdown
 
   private closeIntake(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const res of this.inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
-    this.sweepIdle();
-    // Unref'd: the sweep must not keep the process alive; the drain's end stops it.
-    this.idleSweep = setInterval(() => this.sweepIdle(), IDLE_GRACE_MS / 2);
-    this.idleSweep.unref();
-    // No new connections: a client told `Connection: close` must reconnect elsewhere, not here
-    // (where a final close would race its request). net's close, not http's: http's would
-    // destroy idle connections at once, resetting requests already on the wire; the idle sweep
-    // closes them after their grace, and probes keep their open connections.
-    if (this.server.listening) NetServer.prototype.close.call(this.server);
+    if (this.closedAt !== undefined) return;
+    this.closedAt = performance.now();
+    // The clients connected now go elsewhere: a load balancer that noticed routes them away.
+    // Connections accepted from now on are kept until the listener closes: a client that comes
+    // back here would only come back again, and a stream of reconnections would put connections
+    // in the accept queue just when the listener closes — the kernel resets those.
+    for (const connection of this.connections.values()) connection.tellToGo();
+    // Now, before the first wave starts: a wave with nothing in it would end at once.
+    this.sweepConnections();
+    // Unref'd: the sweep must not keep the process alive; the HTTP wave's end stops it.
+    this.sweep = setInterval(() => this.sweepConnections(), SWEEP_MS);
+    this.sweep.unref();
+  }
+
+  private sweepConnections(): void {
+    const now = performance.now();
+    // Traffic that never stops (a load balancer that never notices, clients straight to the
+    // server) would keep the HTTP wave open until FORCEFUL cut what it admitted last: past this
+    // point new connections are refused, which a client can retry, and the wave drains.
+    if (now - (this.closedAt ?? now) >= this.acceptAfterCloseMs) this.stopAccepting();
+    const receiving = socketsReceiving(this.server);
+    this.checkArrivals(receiving);
+    // Only once the load balancer has gone quiet: an idle connection it still pools may carry
+    // its next request at any moment, and a close crossing that request loses it.
+    if (now - this.lastArrivalAt >= this.quietMs) this.closeIdle(receiving, this.quietMs, now);
   }
 
   /**
-   * The last step, just before the adapter closes the server: intake is closed (if the shutdown
-   * never ran, now), every connection finishes its exchange, then what is left idle — probes'
-   * connections — is closed. Node's own `server.close()` would destroy idle connections at once,
-   * resetting a request already on the wire.
+   * While a request is still arriving on some connection — its headers not complete, so no task
+   * of its own yet — a task holds the HTTP wave open for it: the wave would otherwise end under
+   * it, and the request, once complete, could only be refused. It ends when no request is
+   * arriving any more (each has become a task, or its connection closed), or at FORCEFUL.
    */
-  async finish(): Promise<void> {
-    this.closeIntake();
-    const started = performance.now();
-    for (;;) {
-      const elapsed = performance.now() - started;
-      const busy = [...this.connections.values()].some((connection) => connection.active > 0);
-      if (elapsed >= SETTLE_CAP_MS || (!busy && elapsed >= SETTLE_MS)) break;
-      await new Promise((resolve) => setTimeout(resolve, 10));
+  private checkArrivals(receiving: ReadonlySet<Socket> | undefined): void {
+    if (this.admissionEnded || this.handle === undefined) return;
+    let arriving = false;
+    for (const connection of this.connections.values()) {
+      if (connection.socket.destroyed || isUpgraded(connection.socket)) continue;
+      // A connection with a request in progress is held by that request's task.
+      if (connection.active === 0 && connection.isReceiving(receiving)) {
+        arriving = true;
+        break;
+      }
     }
-    if (this.idleSweep !== undefined) clearInterval(this.idleSweep);
-    this.idleSweep = undefined;
-    for (const [socket, connection] of this.connections) {
-      if (connection.active === 0 && !socket.destroyed) socket.destroy();
+    if (!arriving) {
+      this.arrivalsHeld?.();
+      return;
+    }
+    if (this.arrivalsHeld !== undefined) return;
+    // `undefined` when it is too late to hold anything: the wave has ended.
+    this.handle.admit(
+      ({ signal }) =>
+        new Promise<void>((resolve) => {
+          const end = (): void => {
+            signal.removeEventListener('abort', end);
+            if (this.arrivalsHeld === end) this.arrivalsHeld = undefined;
+            resolve();
+          };
+          this.arrivalsHeld = end;
+          // FORCEFUL: the wave stops waiting for what is still on the wire.
+          signal.addEventListener('abort', end, { once: true });
+        }),
+      { name: 'HTTP requests arriving', priority: this.options.priority },
+    );
+  }
+
+  /**
+   * The HTTP wave has ended (or the shutdown): no new connections — a load balancer retries a
+   * refused connection elsewhere, not a `503` — and idle connections other than probes' are
+   * closed now, so that their clients reconnect elsewhere too.
+   */
+  private endAdmission(): void {
+    if (this.admissionEnded) return;
+    this.admissionEnded = true;
+    this.waveWatch?.unsubscribe();
+    this.waveWatch = undefined;
+    this.closeIntake();
+    if (this.sweep !== undefined) clearInterval(this.sweep);
+    this.sweep = undefined;
+    this.arrivalsHeld?.();
+    this.stopAccepting();
+    this.closeIdle(socketsReceiving(this.server), 0, performance.now());
+  }
+
+  /**
+   * Closes the listener — new connections are refused from now on — then tells every connection
+   * to go. In that order: no client is reconnecting because of us when the listener closes.
+   */
+  private stopAccepting(): void {
+    if (this.acceptingEnded) return;
+    this.acceptingEnded = true;
+    // net's close, not http's: http's would destroy idle connections without looking at what
+    // they are receiving, and probes keep their connections.
+    if (this.server.listening) NetServer.prototype.close.call(this.server);
+    for (const connection of this.connections.values()) connection.tellToGo();
+  }
+
+  /**
+   * Ends the connections quiet for `graceMs` since they became idle: a FIN, never a reset — a
+   * request already on its way is read and not run, and the client sees the connection close
+   * unanswered rather than reset. One accepted a moment ago first gets the time to send its
+   * request. `final`: the server is closing — probes' connections go too.
+   */
+  private closeIdle(
+    receiving: ReadonlySet<Socket> | undefined,
+    graceMs: number,
+    now: number,
+    final = false,
+  ): void {
+    for (const connection of [...this.connections.values()]) {
+      const socket = connection.socket;
+      // Already ending (after a `Connection: close` response, or closed idle).
+      if (socket.destroyed || socket.writableEnded) continue;
+      if (isUpgraded(socket)) {
+        this.release(connection);
+        continue;
+      }
+      if (connection.probe && !final) continue;
+      if (!connection.isQuiet(receiving) || socket.writableLength > 0) continue;
+      if (now - connection.idleSince < graceMs) continue;
+      // Accepted a moment ago: its first request is most likely on its way.
+      if (socket.bytesRead === 0 && now - connection.idleSince < SETTLE_MS) continue;
+      connection.endedBy = 'idle';
+      socket.end();
     }
   }
 
-  /** Closes the keep-alive connections idle for longer than the grace (never a probe's). */
-  private sweepIdle(): void {
-    const now = performance.now();
-    for (const [socket, connection] of this.connections) {
-      if (connection.active > 0 || socket.destroyed || now - connection.idleSince < IDLE_GRACE_MS)
-        continue;
-      this.counters.idleClosed++;
+  /**
+   * FORCEFUL or `requestTimeoutMs`: the requests still running lose their connection, and the
+   * wave stops waiting for requests still arriving (the final close answers them `503`).
+   */
+  private destroyInFlight(): void {
+    this.arrivalsHeld?.();
+    for (const res of [...this.inFlight]) {
+      const socket = res.socket;
+      if (res.writableEnded || socket === null || socket.destroyed) continue;
+      const connection = this.connections.get(socket);
+      if (connection !== undefined) connection.endedBy = 'forceful';
       socket.destroy();
     }
   }
 
-  /** FORCEFUL or `requestTimeoutMs`: the requests still running lose their connection. */
-  private destroyInFlight(): void {
-    for (const res of this.inFlight) {
-      if (res.writableEnded || res.socket === null || res.socket.destroyed) continue;
-      this.counters.destroyed++;
-      res.socket.destroy();
+  private endAll(): void {
+    const receiving = socketsReceiving(this.server);
+    for (const connection of [...this.connections.values()]) {
+      const socket = connection.socket;
+      if (socket.destroyed) continue;
+      if (isUpgraded(socket)) {
+        this.release(connection);
+        continue;
+      }
+      if (socket.writableEnded || connection.isQuiet(receiving)) {
+        // Ending already, or idle: nothing on it is lost.
+        if (connection.endedBy === undefined && !socket.writableEnded) connection.endedBy = 'idle';
+        socket.destroy();
+      } else if (connection.active === 0) {
+        // A request still arriving, too slowly to finish within the budgets: answered 503.
+        this.counters.refused++;
+        connection.endedBy = 'response';
+        refuseSocket(socket);
+      } else {
+        // A request still running: an excluded path that hangs, or one the shutdown gave up on.
+        connection.endedBy = 'reset';
+        socket.destroy();
+      }
     }
+    for (const raw of this.handshaking) raw.destroy();
+    this.handshaking.clear();
   }
 
   private isExcluded(url: string | undefined): boolean {

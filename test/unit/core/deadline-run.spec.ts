@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { DeadlineRun, type CallbackResult } from '../../../lib/core/deadline-run.js';
+import { TimeoutError } from '../../../lib/core/timeout.error.js';
 import { deferred, flushMicrotasks } from '../../support/deferred.js';
 import { expectNoTimers } from '../../support/leak-checks.js';
 import {
@@ -115,4 +116,51 @@ describe('DeadlineRun', () => {
       expectSame(done[0].error, value);
     },
   );
+});
+
+/** Blocks the event loop for `ms` of real time, as a synchronous loop in user code does. */
+function blockEventLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // Busy: nothing else runs, the deadline's timer included.
+  }
+}
+
+describe('DeadlineRun — a callback that blocks the event loop past its deadline', () => {
+  // Real time: the point is a callback that returns, sync or async, 10× after its deadline,
+  // before the deadline's timer could run.
+  it.each([
+    ['synchronously', () => blockEventLoop(50)],
+    [
+      'from an async continuation',
+      async () => {
+        await Promise.resolve();
+        blockEventLoop(50);
+      },
+    ],
+  ])('is over budget when it returns %s: timeout, not ok', async (_label, callback) => {
+    const done = deferred<CallbackResult>();
+    new DeadlineRun({
+      timeoutMs: 5,
+      what: 'shutdown hook "busy"',
+      onDone: (result) => done.resolve(result),
+    }).start(callback);
+    const result = await done.promise;
+    expect(result.outcome).toBe('timeout');
+    expect(result.durationMs).toBeGreaterThanOrEqual(50);
+    expect(result.error).toBeInstanceOf(TimeoutError);
+    expect((result.error as Error).message).toMatch(
+      /^shutdown hook "busy", which returned after \d+ ms, timed out after 5 ms$/,
+    );
+  });
+
+  it('is ok when it returns within its deadline', async () => {
+    const done = deferred<CallbackResult>();
+    new DeadlineRun({
+      timeoutMs: 1000,
+      what: 'shutdown hook "quick"',
+      onDone: (result) => done.resolve(result),
+    }).start(() => blockEventLoop(5));
+    expect((await done.promise).outcome).toBe('ok');
+  });
 });

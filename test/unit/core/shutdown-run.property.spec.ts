@@ -1449,7 +1449,8 @@ function checkCounts(a: Analysis): void {
       .filter((x) => a.ended(x) && (x.final as Note).seq > from && (x.final as Note).seq < to);
     same(p.ended, ended.length, () => `[P4 counts] phases[${p.phase}].ended`);
   });
-  // outcome: terminated when something was given up on; clean only within GRACEFUL.
+  // outcome: terminated when something was given up on; clean only within GRACEFUL and with
+  // every cleanup and hook within its deadline.
   let expiredSure = 0;
   let expiredMaybe = 0;
   const expired = (start: number, timeoutMs: number, outcome: string, durationMs: number): void => {
@@ -1469,12 +1470,18 @@ function checkCounts(a: Analysis): void {
       expired(h.calls[0].t, a.hookTimeout(h), r.outcome, r.durationMs);
     }
   }
+  // A cleanup or hook over its deadline makes it at least forced.
+  const overBudget =
+    report.tasks.some((t) => t.cleanup?.outcome === 'timeout') ||
+    report.hooks.some((h) => h.outcome === 'timeout');
+  const notTerminated =
+    report.phaseReached === ShutdownPhase.GRACEFUL && !overBudget ? 'clean' : 'forced';
   const terminated = report.abandoned > 0 || expiredSure > 0;
   const allowed = terminated
     ? ['terminated']
     : expiredMaybe > 0
-      ? ['terminated', report.phaseReached === ShutdownPhase.GRACEFUL ? 'clean' : 'forced']
-      : [report.phaseReached === ShutdownPhase.GRACEFUL ? 'clean' : 'forced'];
+      ? ['terminated', notTerminated]
+      : [notTerminated];
   ensure(
     allowed.includes(report.outcome),
     () => `[P4 counts] outcome ${report.outcome}, expected one of ${allowed.join(', ')}`,

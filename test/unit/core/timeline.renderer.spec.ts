@@ -174,3 +174,77 @@ describe('renderShutdownSummary', () => {
     );
   });
 });
+
+/** Columns a line takes in a terminal: wide characters (CJK, emoji) take two. */
+function columns(line: string): number {
+  let width = 0;
+  for (const { segment } of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(
+    line,
+  )) {
+    width +=
+      /\p{Emoji_Presentation}|[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFF00-\uFF60\uFFE0-\uFFE6]/u.test(
+        segment,
+      )
+        ? 2
+        : 1;
+  }
+  return width;
+}
+
+/** Where each `|` of a line is, in columns: the bar's edges must line up from row to row. */
+function barEdges(line: string): number[] {
+  const edges: number[] = [];
+  let at = 0;
+  for (const { segment } of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(
+    line,
+  )) {
+    if (segment === '|') edges.push(at);
+    at += columns(segment);
+  }
+  return [edges[0], edges[edges.length - 1]];
+}
+
+describe('renderShutdownTimeline with long and odd names', () => {
+  // A report may come from anywhere (renderShutdownTimeline is public; reportFile is read back
+  // at boot): names the engine would refuse are drawn safely too.
+  const odd = report(
+    [
+      task({ name: 'x'.repeat(200), signalledAtMs: 0, endedAtMs: 100, stopMs: 100 }),
+      task({ name: '数据库连接池的关闭任务和它的清理工作', signalledAtMs: 0, endedAtMs: 200 }),
+      task({ name: 'deploy 🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀', signalledAtMs: 0, endedAtMs: 300 }),
+      task({ name: `${'a'.repeat(26)}🚀 the emoji straddles the cut`, endedAtMs: 400 }),
+      task({ name: 'cafe\u0301 cre\u0300me bru\u0302le\u0301e', endedAtMs: 500 }),
+      task({ name: 'evil\nINFO forged line\u001b[31mred', signalledAtMs: 0, endedAtMs: 600 }),
+    ],
+    { reason: 'SIGTERM\nINFO forged' },
+  );
+  const lines = renderShutdownTimeline(odd);
+
+  it('keeps one line per row, with no control character in any', () => {
+    expect(lines).toHaveLength(1 + 6 + 1);
+    for (const line of lines) {
+      // eslint-disable-next-line no-control-regex
+      expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    }
+    expect(lines[6]).toContain('evil\\nINFO forged line\\u001b[31mred'.slice(0, 20));
+  });
+
+  it('keeps every bar aligned and every line within 100 columns, whatever the names are made of', () => {
+    const edges = barEdges(lines[0]);
+    for (const line of lines.slice(0, -1)) {
+      expect(barEdges(line)).toEqual(edges);
+      expect(columns(line)).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('cuts a name on a character, never inside one: no lone surrogate, no stray combining mark', () => {
+    // A lone surrogate is what a cut inside a pair leaves.
+    for (const line of lines) expect(line).not.toMatch(/\p{Surrogate}/u);
+    expect(lines[4]).toContain(`${'a'.repeat(26)}…`);
+    expect(lines[5]).toContain('cafe\u0301 cre\u0300me bru\u0302le\u0301e');
+  });
+
+  it('shows a reason with control characters escaped in the summary', () => {
+    expect(renderShutdownSummary(odd)).toMatch(/^Shutdown \(SIGTERM\\nINFO forged\) forced in /);
+  });
+});

@@ -1,6 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { InvalidLifecycleOptionError } from '../../../lib/core/invalid-option.error.js';
+import { COORDINATOR_OPTION_KEYS } from '../../../lib/core/lifecycle-options.validator.js';
+import { INTAKE_INSTALLERS } from '../../../lib/intake/intake-installers.js';
 import { resolveModuleOptions } from '../../../lib/nest/module-options.validator.js';
+
+/** Every key the module knows: the engine's, then each intake's in installation order. */
+const KNOWN = [
+  ...COORDINATOR_OPTION_KEYS,
+  ...INTAKE_INSTALLERS.map((installer) => installer.option),
+  'reportFile',
+].join(', ');
 
 describe('resolveModuleOptions', () => {
   it('splits the options by owner: the engine, each intake, the report file', () => {
@@ -22,10 +31,7 @@ describe('resolveModuleOptions', () => {
   it.each([
     [null, 'Invalid option options = null: expected a plain object'],
     [[], 'Invalid option options = []: expected a plain object'],
-    [
-      { gracefulMs: 5 },
-      'Unknown option gracefulMs = 5; known options are: phases, drainDelayMs, drain, cleanupTimeoutMs, gracePeriodMs, logger, progressIntervalMs, asyncContext, http, schedule, reportFile',
-    ],
+    [{ gracefulMs: 5 }, `Unknown option gracefulMs = 5; known options are: ${KNOWN}`],
     [{ phases: { gracefulMs: -1 } }, 'Invalid option phases.gracefulMs = -1'],
     [{ http: 'yes' }, 'Invalid option http = "yes": expected a boolean or an object'],
     [{ reportFile: '' }, 'Invalid option reportFile = "": expected a non-empty file path'],
