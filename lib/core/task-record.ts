@@ -82,6 +82,8 @@ interface Waiters<T> {
   finished?: Deferred<void>;
   /** `ctx.stopped`: resolved with the cancel reason. */
   stopped?: Deferred<unknown>;
+  /** Internal watchers of the stop (`addStopListener`), called once with the cancel reason. */
+  stopListeners?: Set<(reason: unknown) => void>;
 }
 
 function settleFulfilled(this: TaskRecord, value: unknown): void {
@@ -260,7 +262,34 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
     this.cancelReason = reason;
     this.setState(TaskState.CANCELLING);
     this.controller?.abort(reason);
-    this.waiters?.stopped?.resolve(reason);
+    const waiters = this.waiters;
+    if (waiters === undefined) return;
+    waiters.stopped?.resolve(reason);
+    const listeners = waiters.stopListeners;
+    if (listeners !== undefined) {
+      waiters.stopListeners = undefined;
+      for (const listener of listeners) listener(reason);
+    }
+  }
+
+  /** The reason cancellation was requested with; `undefined` before. */
+  get stopReason(): unknown {
+    return this.cancelReason === NOT_CANCELLED ? undefined : this.cancelReason;
+  }
+
+  /**
+   * Calls `listener` (which must not throw) once with the cancel reason when cancellation is
+   * requested — the library's own way to watch a task stop without making its AbortController:
+   * a Set entry costs a fraction of an EventTarget listener, and wrapped calls add and remove one
+   * per call. Call only while `cancelRequested` is false; undo with `removeStopListener`.
+   */
+  addStopListener(listener: (reason: unknown) => void): void {
+    const waiters = (this.waiters ??= {});
+    (waiters.stopListeners ??= new Set()).add(listener);
+  }
+
+  removeStopListener(listener: (reason: unknown) => void): void {
+    this.waiters?.stopListeners?.delete(listener);
   }
 
   cancel(reason?: unknown): Promise<void> {

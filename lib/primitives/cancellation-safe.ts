@@ -2,6 +2,7 @@ import { AbortLink } from '../core/abort-link.js';
 import { isCancellation } from '../core/cancellation.js';
 import { InvalidLifecycleOptionError } from '../core/invalid-option.error.js';
 import { currentTask } from '../core/task-context.storage.js';
+import { recordOf, type TaskRecord } from '../core/task-record.js';
 import type { CleanupOptions } from './cleanup-options.interface.js';
 import {
   isLazyOperation,
@@ -124,9 +125,33 @@ async function settleAlone<T>(work: Promise<T>): Promise<RaceOutcome<T>> {
 }
 
 /**
+ * Waits for the first of `work` settling and `record`'s task being asked to stop; the listener
+ * is removed whichever wins (resolving twice is a no-op), and `work` keeps a handler.
+ */
+function settleRaceStop<T>(work: Promise<T>, record: TaskRecord): Promise<RaceOutcome<T>> {
+  return new Promise((resolve) => {
+    const onStop = (reason: unknown): void => resolve({ kind: 'aborted', reason });
+    work.then(
+      (value) => {
+        record.removeStopListener(onStop);
+        resolve({ kind: 'value', value });
+      },
+      (error: unknown) => {
+        record.removeStopListener(onStop);
+        resolve({ kind: 'error', error });
+      },
+    );
+    // The call itself may have stopped its task: the listener would come too late.
+    if (record.cancelRequested) onStop(record.stopReason);
+    else record.addStopListener(onStop);
+  });
+}
+
+/**
  * `cancellationSafe` for a decorated method: the same outcome for every call, at the least cost.
  * The method does not take a signal, so no per-call AbortController is made: inside a task the
- * call races that task's signal directly (one listener, removed when the race ends); outside
+ * call races the task's stop directly (one Set entry on its record, removed when the race
+ * ends; a hook's signal otherwise); outside
  * any task nothing can abort it, and it is simply awaited. The cleanup is called with the call's
  * arguments only when it runs.
  *
@@ -138,11 +163,15 @@ export async function cancellationSafeCall<T>(
   cleanup: () => unknown,
   options: CancellationSafeMethodOptions,
 ): Promise<T> {
-  const signal = currentTask()?.signal;
-  if (signal?.aborted === true) {
+  const ctx = currentTask();
+  // A managed task is watched through its record: no AbortController made, no EventTarget
+  // listener added and removed per call. A hook's context keeps its signal.
+  const record = recordOf(ctx);
+  const signal = record === undefined ? ctx?.signal : undefined;
+  if (record?.cancelRequested === true || signal?.aborted === true) {
     // Cancelled before it started: nothing to clean up.
     if (options.suppress === true) return options.fallback as T;
-    throw signal.reason;
+    throw record === undefined ? signal?.reason : record.stopReason;
   }
   let work: Promise<T>;
   try {
@@ -150,7 +179,12 @@ export async function cancellationSafeCall<T>(
   } catch (error) {
     work = Promise.reject(error);
   }
-  const outcome = signal === undefined ? await settleAlone(work) : await settleRace(work, signal);
+  const outcome =
+    record !== undefined
+      ? await settleRaceStop(work, record)
+      : signal === undefined
+        ? await settleAlone(work)
+        : await settleRace(work, signal);
   if (outcome.kind === 'value') {
     if (options.on === 'always') await runMethodCleanup(cleanup, options);
     return outcome.value;
