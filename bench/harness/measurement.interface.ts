@@ -9,7 +9,8 @@
  * - `effect-signal`: Effect fibers doing the same AbortSignal work (`Effect.promise((signal) …)`);
  * - `nest-naive`: a Nest application whose `onApplicationShutdown` aborts and awaits its tasks;
  * - `bare`: the task bodies alone, untracked (what heap figures subtract);
- * - `no-module`, `http-false`: an HTTP app without the module / with `http: false`.
+ * - `no-module`, `http-false`: an HTTP app without the module / with `http: false`;
+ * - `no-async-context`: ours with `asyncContext: false` (what AsyncLocalStorage costs there).
  */
 export const IMPLEMENTATIONS = [
   'ours',
@@ -21,6 +22,7 @@ export const IMPLEMENTATIONS = [
   'bare',
   'no-module',
   'http-false',
+  'no-async-context',
 ] as const;
 
 export type ImplementationName = (typeof IMPLEMENTATIONS)[number];

@@ -342,6 +342,13 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
         async () =>
           (await import('./http-overhead/autocannon-load.js')).loaders(platform)['no-module'],
       ),
+      // What AsyncLocalStorage costs per request, on this Node version.
+      'no-async-context': using(
+        async () =>
+          (await import('./http-overhead/autocannon-load.js')).loaders(platform)[
+            'no-async-context'
+          ],
+      ),
     },
   })),
 ];

@@ -2,6 +2,9 @@ import autocannon from 'autocannon';
 import { startFixture } from '../../harness/fixture-process.js';
 import type { Measurement, ScenarioInput } from '../../harness/measurement.interface.js';
 
+/** What the fixture server runs: no module, `http: false`, tracking, tracking without ALS. */
+export type HttpMode = 'no-module' | 'http-false' | 'ours' | 'no-async-context';
+
 /** Keep-alive connections of the load. */
 const CONNECTIONS = 10;
 
@@ -25,7 +28,7 @@ function load(port: number, seconds: number): Promise<autocannon.Result> {
  */
 export async function loadServer(
   platform: 'express' | 'fastify',
-  mode: 'no-module' | 'http-false' | 'ours',
+  mode: HttpMode,
   { n, quick }: ScenarioInput,
 ): Promise<Measurement> {
   const server = startFixture('http-server.fixture', [platform, mode]);
@@ -52,10 +55,11 @@ export async function loadServer(
 /** Loaders per implementation, for the catalog. */
 export function loaders(
   platform: 'express' | 'fastify',
-): Record<'no-module' | 'http-false' | 'ours', (input: ScenarioInput) => Promise<Measurement>> {
+): Record<HttpMode, (input: ScenarioInput) => Promise<Measurement>> {
   return {
     'no-module': (input) => loadServer(platform, 'no-module', input),
     'http-false': (input) => loadServer(platform, 'http-false', input),
     ours: (input) => loadServer(platform, 'ours', input),
+    'no-async-context': (input) => loadServer(platform, 'no-async-context', input),
   };
 }
