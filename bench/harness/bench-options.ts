@@ -29,6 +29,7 @@ export const USAGE = `Usage: node --expose-gc .build/bench/run-benchmarks.js [op
   --seed <n>       seed of the task graph (default ${DEFAULT_SEED})
   --out <file>     results file (default bench/results.json, merged by Node major version;
                    --quick writes none unless given); the chart goes next to it
+  --compare [file] the last run of each Node version in the results file, side by side
   --child <scenario> <implementation> <n> [--seed <n>] [--no-warmup] [--quick] [--profile <file>]
                    one measurement in this process, printed as JSON; --profile writes a
                    .cpuprofile of the timed section only`;
