@@ -1,5 +1,5 @@
 import type { BenchResults, ResultsFile, RowResult } from './bench-results.interface.js';
-import { formatCount, formatValue } from './results-table.js';
+import { formatCount, formatValue, nCell } from './results-table.js';
 
 function rowKey(row: RowResult): string {
   return `${row.scenario} ${row.n}`;
@@ -44,7 +44,7 @@ export function renderComparison(file: ResultsFile): string {
       const cells = runs.map((other) =>
         verdict(other.rows.find((candidate) => rowKey(candidate) === rowKey(row))),
       );
-      lines.push(`| ${row.metric} | ${formatCount(row.n)} | ${cells.join(' | ')} |`);
+      lines.push(`| ${row.metric} | ${nCell(row)} | ${cells.join(' | ')} |`);
     }
   }
   for (const growth of runs[0]?.growth ?? []) {
@@ -61,7 +61,7 @@ export function renderComparison(file: ResultsFile): string {
   lines.push('');
   for (const run of runs) {
     lines.push(
-      `- Node ${run.machine.node}: ${run.generatedAt.slice(0, 16).replace('T', ' ')} UTC, ` +
+      `- Node ${run.machine.node}: ended ${run.generatedAt.slice(0, 16).replace('T', ' ')} UTC, ` +
         `${run.machine.cpuModel} × ${run.machine.cpuCount}, load average ${run.load.start} → ` +
         `${run.load.end}, ${run.options.runs} run(s) per figure${run.options.quick ? ' (--quick)' : ''}, ${run.durationS} s`,
     );

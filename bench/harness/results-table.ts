@@ -95,7 +95,13 @@ function renderTable(header: readonly string[], rows: readonly (readonly string[
   return [line(header), rule, ...rows.map(line)];
 }
 
-function nCell(row: RowResult): string {
+/**
+ * What a row's N counts: `100k tasks`, `102 processes` (pooled samples), `5 s of load`.
+ *
+ * @example
+ * nCell(row); // '100k tasks'
+ */
+export function nCell(row: RowResult): string {
   const ours = row.results.ours;
   if (ours?.sampleCount !== undefined) return `${ours.sampleCount} ${row.counts}`;
   return `${formatCount(row.n)} ${row.counts}`;
