@@ -2,30 +2,35 @@ import { DEFAULT_SEED } from '../scenarios/task-graph.js';
 
 /** How `npm run bench` was asked to run. */
 export interface BenchOptions {
-  /** Smoke run: fewer runs, the small size only. */
+  /** Smoke run: fewer runs, small sizes, short loads; under a minute. */
   readonly quick: boolean;
   /** Runs per (scenario, N, implementation), each in a fresh child process. */
   readonly runs: number;
   /** Scenario ids to run; empty: all. */
   readonly only: readonly string[];
-  /** Run the scenario once at N / 10 in the child before the timed run. */
+  /** Run in-process scenarios once at N / 10 in the child before the measured run. */
   readonly warmup: boolean;
   readonly seed: number;
-  /** Where results.json goes; default `bench/results.json` of the package, none under --quick. */
+  /** The Node binary that runs every measured child (default: the one running the bench). */
+  readonly node: string;
+  /** Where results go; default `bench/results.json` of the package, none under --quick. */
   readonly out: string | undefined;
 }
 
 export const DEFAULT_RUNS = 5;
-export const QUICK_RUNS = 3;
+export const QUICK_RUNS = 1;
 
 export const USAGE = `Usage: node --expose-gc .build/bench/run-benchmarks.js [options]
-  --quick          smoke run: ${QUICK_RUNS} runs, N = 10k only
+  --node <path>    Node binary for every measured child process (default: this one)
+  --quick          smoke run (under a minute): ${QUICK_RUNS} run, small sizes, short loads
   --runs <n>       runs per measurement, each in a fresh child (default ${DEFAULT_RUNS})
   --only <ids>     comma-separated scenario ids
-  --no-warmup      time the first (cold) run in each child
+  --no-warmup      no warm-up run at N/10 in each in-process child
   --seed <n>       seed of the task graph (default ${DEFAULT_SEED})
-  --out <file>     results file (default bench/results.json; --quick writes none unless given)
-  --child <scenario> <implementation> <n> [--seed <n>] [--no-warmup] [--profile <file>]
+  --out <file>     results file (default bench/results.json, merged by Node major version;
+                   --quick writes none unless given); the chart goes next to it
+  --compare [file] the last run of each Node version in the results file, side by side
+  --child <scenario> <implementation> <n> [--seed <n>] [--no-warmup] [--quick] [--profile <file>]
                    one measurement in this process, printed as JSON; --profile writes a
                    .cpuprofile of the timed section only`;
 
@@ -41,7 +46,7 @@ function positiveInteger(flag: string, text: string | undefined): number {
  * Parses the command line of the orchestrator (everything but `--child`).
  *
  * @example
- * parseBenchOptions(['--quick']); // { quick: true, runs: 3, … }
+ * parseBenchOptions(['--quick', '--node', '/opt/node-24/bin/node']);
  */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
@@ -49,6 +54,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let only: string[] = [];
   let warmup = true;
   let seed = DEFAULT_SEED;
+  let node = process.execPath;
   let out: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -68,6 +74,12 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       case '--seed':
         seed = positiveInteger(flag, argv[++i]);
         break;
+      case '--node': {
+        const path = argv[++i];
+        if (path === undefined) throw new Error(`--node expects a path\n${USAGE}`);
+        node = path;
+        break;
+      }
       case '--out':
         out = argv[++i];
         if (out === undefined) throw new Error(`--out expects a file\n${USAGE}`);
@@ -81,5 +93,13 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         throw new Error(`Unknown option ${flag}\n${USAGE}`);
     }
   }
-  return { quick, runs: runs ?? (quick ? QUICK_RUNS : DEFAULT_RUNS), only, warmup, seed, out };
+  return {
+    quick,
+    runs: runs ?? (quick ? QUICK_RUNS : DEFAULT_RUNS),
+    only,
+    warmup,
+    seed,
+    node,
+    out,
+  };
 }

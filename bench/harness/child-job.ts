@@ -1,5 +1,9 @@
 import { DEFAULT_SEED } from '../scenarios/task-graph.js';
-import { IMPLEMENTATIONS, type ImplementationName } from './measurement.interface.js';
+import {
+  IMPLEMENTATIONS,
+  isImplementation,
+  type ImplementationName,
+} from './measurement.interface.js';
 
 /** One measurement, as the orchestrator asks a child process for it. */
 export interface ChildJob {
@@ -8,6 +12,7 @@ export interface ChildJob {
   readonly n: number;
   readonly warmup: boolean;
   readonly seed: number;
+  readonly quick: boolean;
   /** Write a CPU profile of the timed section here (by hand only, never from the orchestrator). */
   readonly profile?: string;
 }
@@ -25,11 +30,8 @@ export function childArguments(job: ChildJob): string[] {
   const args = [CHILD_FLAG, job.scenario, job.implementation, String(job.n)];
   args.push('--seed', String(job.seed));
   if (!job.warmup) args.push('--no-warmup');
+  if (job.quick) args.push('--quick');
   return args;
-}
-
-function isImplementation(value: string | undefined): value is ImplementationName {
-  return IMPLEMENTATIONS.some((name) => name === value);
 }
 
 /**
@@ -47,16 +49,17 @@ export function parseChildJob(argv: readonly string[]): ChildJob {
     );
   }
   let warmup = true;
+  let quick = false;
   let seed = DEFAULT_SEED;
   let profile: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === '--no-warmup') warmup = false;
+    else if (rest[i] === '--quick') quick = true;
     else if (rest[i] === '--seed') seed = Number(rest[++i]);
     else if (rest[i] === '--profile') profile = rest[++i];
     else throw new Error(`Unknown child option ${rest[i]}`);
   }
   if (!Number.isInteger(seed)) throw new Error(`${CHILD_FLAG} expects --seed <integer>`);
-  return profile === undefined
-    ? { scenario, implementation, n, warmup, seed }
-    : { scenario, implementation, n, warmup, seed, profile };
+  const job = { scenario, implementation, n, warmup, seed, quick };
+  return profile === undefined ? job : { ...job, profile };
 }

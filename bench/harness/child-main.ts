@@ -9,21 +9,37 @@ export function warmupSize(n: number): number {
 }
 
 /**
+ * Units of the in-process scenarios warmed up by a run at N/10 first. The others warm up inside
+ * their own run: calls timed in blocks, churn after a first batch, processes and servers.
+ */
+const WARMED_AT_A_TENTH = new Set(['ms', 'B/task']);
+
+/**
  * Runs one job in this process: loads only the implementation it needs, warms it up once (unless
- * told not to), runs it timed, and hands the measurement to the parent over IPC — or prints it
- * as JSON when started by hand (e.g. under `node --cpu-prof`).
+ * told not to), runs it, and hands the measurement to the parent over IPC — or prints it as JSON
+ * when started by hand (e.g. with `--profile`).
  *
  * @example
  * await runChildJob(parseChildJob(process.argv.slice(3)));
  */
 export async function runChildJob(job: ChildJob): Promise<void> {
-  const implementation = await findScenario(job.scenario).implementations[job.implementation]();
-  if (job.warmup) await implementation.run({ n: warmupSize(job.n), seed: job.seed });
+  const scenario = findScenario(job.scenario);
+  const load = scenario.implementations[job.implementation];
+  if (load === undefined) {
+    throw new Error(`${job.scenario} has no implementation ${job.implementation}`);
+  }
+  const implementation = await load();
+  const input = { n: job.n, seed: job.seed, quick: job.quick };
+  // In-process scenarios warm up at N/10; those timing processes, calls in blocks or a server
+  // under load warm up inside their own run.
+  if (job.warmup && WARMED_AT_A_TENTH.has(scenario.unit) && scenario.statistic === 'median') {
+    await implementation.run({ ...input, n: warmupSize(job.n) });
+  }
   if (job.profile !== undefined) profileNextSection(job.profile);
-  const measurement: Measurement = await implementation.run({ n: job.n, seed: job.seed });
+  const measurement: Measurement = await implementation.run(input);
   const send = process.send?.bind(process);
   if (send === undefined) {
-    console.log(JSON.stringify({ ...job, ...measurement }));
+    console.log(JSON.stringify({ ...job, ...measurement, samples: undefined }));
     return;
   }
   await new Promise<void>((resolve, reject) => {

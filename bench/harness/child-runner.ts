@@ -3,17 +3,19 @@ import { childArguments, type ChildJob } from './child-job.js';
 import { isMeasurement, type Measurement } from './measurement.interface.js';
 
 /** A child that has not reported within this long is killed and the bench fails. */
-export const CHILD_TIMEOUT_MS = 180_000;
+export const CHILD_TIMEOUT_MS = 600_000;
 
 /**
- * Runs `job` in a fresh Node process (`script --child …`, with `--expose-gc` and nothing else
- * inherited) and resolves with the measurement it reports. Rejects when the child fails, exits
- * without a measurement, or outlives `timeoutMs`.
+ * Runs `job` in a fresh Node process — `node` (the binary the bench was told to use) running
+ * `script --child …` with `--expose-gc` and nothing else inherited — and resolves with the
+ * measurement it reports. Rejects when the child fails, exits without a measurement, or outlives
+ * `timeoutMs`.
  *
  * @example
- * const { ms } = await runInChild(entryScript, { scenario, implementation: 'raw', n, warmup, seed });
+ * const { value } = await runInChild(process.execPath, entryScript, job);
  */
 export function runInChild(
+  node: string,
   script: string,
   job: ChildJob,
   timeoutMs = CHILD_TIMEOUT_MS,
@@ -21,6 +23,7 @@ export function runInChild(
   return new Promise((resolve, reject) => {
     const what = `${job.scenario} ${job.implementation} N=${job.n}`;
     const child = fork(script, childArguments(job), {
+      execPath: node,
       execArgv: ['--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

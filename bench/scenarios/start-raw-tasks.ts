@@ -1,4 +1,4 @@
-// The hand-written baseline of DESIGN §6: one AbortController per task, a Set to track them.
+// The hand-written baselines of DESIGN §6: one AbortController per task, a Set to track them.
 // No priorities, no dependency order, no report. Must not import the library.
 
 /** Tasks started by hand: their controllers and their promises. */
@@ -8,12 +8,17 @@ export interface RawTasks {
 }
 
 /**
+ * The one abort reason a careful engineer builds once and shares: `abort()` without a reason
+ * builds a `DOMException` (and captures its stack) per call.
+ */
+export const SHARED_REASON = new DOMException('The application is shutting down', 'AbortError');
+
+/**
  * Starts `n` tasks running `body`, each with its own AbortController kept in a Set.
  *
  * @example
- * const { controllers, promises } = startRawTasks(10_000, (signal) => untilAborted(signal));
- * for (const controller of controllers) controller.abort();
- * await Promise.allSettled(promises);
+ * const tasks = startRawTasks(10_000, (signal) => untilAborted(signal));
+ * await abortAllAndSettle(tasks, SHARED_REASON);
  */
 export function startRawTasks(
   n: number,
@@ -30,18 +35,20 @@ export function startRawTasks(
 }
 
 /**
- * Aborts every controller, then waits for every task to settle. `abort()` without a reason, as
- * a hand-written loop does: each call builds a DOMException (a stack capture), which the library
- * avoids by sharing one reason per phase — a real difference the baseline is meant to show.
+ * Aborts every controller — with `reason`, or, as a hand-written loop usually does, with none
+ * (`undefined`: a DOMException per task, the "naive raw" baseline) — then waits for every task
+ * to settle.
  *
  * @example
- * const outcomes = await abortAllAndSettle(tasks);
+ * const outcomes = await abortAllAndSettle(tasks, SHARED_REASON);
  */
 export function abortAllAndSettle(
   tasks: RawTasks,
+  reason: unknown,
   afterAbort?: () => void,
 ): Promise<PromiseSettledResult<unknown>[]> {
-  for (const controller of tasks.controllers) controller.abort();
+  if (reason === undefined) for (const controller of tasks.controllers) controller.abort();
+  else for (const controller of tasks.controllers) controller.abort(reason);
   afterAbort?.();
   return Promise.allSettled(tasks.promises);
 }

@@ -34,8 +34,12 @@ function isDirectCancellation(error: object): boolean {
  * }
  */
 export function isCancellation(error: unknown): boolean {
-  let current: unknown = error;
-  const seen = new Set<object>();
+  if (typeof error !== 'object' || error === null) return false;
+  // The common case first, without allocating: a cancellation itself (every task a shutdown
+  // cancels ends here).
+  if (isDirectCancellation(error)) return true;
+  let current: unknown = read(error, 'cause');
+  const seen = new Set<object>([error]);
   for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
     if (typeof current !== 'object' || current === null || seen.has(current)) return false;
     if (isDirectCancellation(current)) return true;

@@ -1,4 +1,5 @@
 import { isCancellation } from './cancellation.js';
+import { createDeferred, type Deferred } from './deferred.js';
 import { isThenable } from './thenable.js';
 import type { CallbackOutcome } from './shutdown-report.interface.js';
 import { taskContextStorage } from './task-context.storage.js';
@@ -47,6 +48,7 @@ export class DeadlineRun {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private settled = false;
   private expiredWith: TimeoutError | undefined;
+  private expiry: Deferred<unknown> | undefined;
   private readonly startedAt = performance.now();
 
   constructor(private readonly options: DeadlineRunOptions) {}
@@ -59,6 +61,18 @@ export class DeadlineRun {
       if (this.expiredWith !== undefined) this.controller.abort(this.expiredWith);
     }
     return this.controller.signal;
+  }
+
+  /** The deadline has passed (or an outer budget ended): what a hook's `ctx.stopping` reads. */
+  get stopping(): boolean {
+    return this.expiredWith !== undefined;
+  }
+
+  /** Resolves with the TimeoutError at the deadline; made on first read (`ctx.stopped`). */
+  get stopped(): Promise<unknown> {
+    if (this.expiredWith !== undefined) return Promise.resolve(this.expiredWith);
+    this.expiry ??= createDeferred<unknown>();
+    return this.expiry.promise;
   }
 
   /**
@@ -99,6 +113,7 @@ export class DeadlineRun {
     this.expiredWith = error;
     // Abort first: the callback hears of its deadline before anything moves on without it.
     this.controller?.abort(error);
+    this.expiry?.resolve(error);
     this.finish('timeout', error);
   }
 

@@ -4,6 +4,8 @@ import type { TaskContext } from './task.interface.js';
 
 /** A registered shutdown hook: a component's stop method, run in the shutdown waves. */
 export class HookRecord implements DependencyNode {
+  planIndex = -1;
+
   constructor(
     readonly name: string,
     readonly fn: (ctx: TaskContext) => unknown,

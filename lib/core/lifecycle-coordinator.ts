@@ -42,10 +42,6 @@ import type {
 } from './task.interface.js';
 import { renderShutdownSummary, renderShutdownTimeline } from './timeline.renderer.js';
 
-function runInTaskContext(ctx: TaskContext, fn: (ctx: TaskContext) => unknown): unknown {
-  return taskContextStorage.run(ctx, fn, ctx);
-}
-
 function checkFunction(path: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') {
     throw InvalidLifecycleOptionError.invalid(path, value, 'a function');
@@ -113,7 +109,8 @@ export class LifecycleCoordinator {
   readonly #intakes = new Set<RegisteredIntake>();
   readonly #observer: TaskObserver;
   readonly #runHost: RunHost;
-  readonly #runTask: ((ctx: TaskContext, fn: (ctx: TaskContext) => unknown) => unknown) | undefined;
+  /** Tasks run inside AsyncLocalStorage (`currentTask()`): the `asyncContext` option. */
+  readonly #asyncContext: boolean;
   #state: LifecycleState;
   #run: ShutdownRun | undefined;
   #lastBootReport: ShutdownReport | undefined;
@@ -133,7 +130,7 @@ export class LifecycleCoordinator {
     this.#adapter = adapter;
     this.#state =
       adapter.startInStartingState === true ? LifecycleState.STARTING : LifecycleState.RUNNING;
-    this.#runTask = resolved.asyncContext ? runInTaskContext : undefined;
+    this.#asyncContext = resolved.asyncContext;
     this.#observer = this.#makeObserver();
     this.#runHost = this.#makeRunHost();
     for (const warning of lifecycleOptionWarnings(resolved)) logger?.warn(warning);
@@ -160,12 +157,12 @@ export class LifecycleCoordinator {
       const nested = this.#newRecord(fn, options, 'abort');
       this.#registry.add(nested);
       run.admit(nested, true);
-      nested.start(fn, this.#runTask);
+      nested.start(fn, this.#asyncContext);
       return nested;
     }
     const record = this.#newRecord(fn, options, 'abort');
     this.#registry.add(record);
-    record.start(fn, this.#runTask);
+    record.start(fn, this.#asyncContext);
     return record;
   }
 
@@ -195,7 +192,7 @@ export class LifecycleCoordinator {
     const label = describeError(reason);
     const run = new ShutdownRun(
       this.#runHost,
-      planShutdown(this.#registry.tasks(), this.#registry.hooks()),
+      planShutdown(this.#registry.first, this.#registry.hooks()),
       label,
     );
     // Set before any user code can run (state subscribers, shutdownSignal listeners).
@@ -435,7 +432,7 @@ export class LifecycleCoordinator {
     // Not an arrival by itself: the intake says what counts as new traffic (a request does, a
     // probe or a message on a long-lived connection does not), with noteArrival().
     if (run !== undefined) run.admit(record);
-    record.start(fn, this.#runTask);
+    record.start(fn, this.#asyncContext);
     return record;
   }
 

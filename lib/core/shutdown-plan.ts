@@ -1,6 +1,6 @@
 import type { CallbackResult, DeadlineRun } from './deadline-run.js';
 import type { DependencyNode } from './dependency-node.interface.js';
-import type { HookRecord } from './hook-record.js';
+import { HookRecord } from './hook-record.js';
 import type { ShutdownPhase } from './shutdown-phase.enum.js';
 import { DependencyCycleError } from './task-dependency.error.js';
 import { PRIORITY_LEVELS, type TaskPriority } from './task-priority.enum.js';
@@ -11,7 +11,7 @@ export interface TaskEntry {
   readonly kind: 'task';
   readonly record: TaskRecord;
   wave: number;
-  /** Dependents in this plan not yet placed in a wave (planning only). */
+  /** Dependents in this plan not yet placed in a wave (planning by Kahn's algorithm only). */
   pendingDependents: number;
   /** When its wave began stopping it: its signal (abort) or the wait for it (drain). */
   stopStartedAt: number | undefined;
@@ -50,8 +50,8 @@ export interface ShutdownPlan {
   readonly tasks: TaskEntry[];
   /** Every hook entry, in run order: by wave, then first registered first. */
   readonly hooks: HookEntry[];
-  /** The entry of each task in the plan. */
-  readonly entries: Map<TaskRecord, TaskEntry>;
+  /** Every entry, at the `planIndex` of its node. */
+  readonly entries: Entry[];
 }
 
 type Entry = TaskEntry | HookEntry;
@@ -85,6 +85,26 @@ function taskEntry(record: TaskRecord, wave: number): TaskEntry {
   };
 }
 
+/** The entry of `node` in `plan`; `undefined` for a node the plan never saw (ended before). */
+function entryOf(plan: { readonly entries: Entry[] }, node: DependencyNode): Entry | undefined {
+  const index = node.planIndex;
+  if (index < 0) return undefined;
+  const entry = plan.entries[index];
+  // Guard against a node planned by another coordinator's shutdown (a foreign dependency).
+  return entry !== undefined && (entry.kind === 'task' ? entry.record : entry.hook) === node
+    ? entry
+    : undefined;
+}
+
+/**
+ * The task entry of `record` in `plan`, or `undefined` when it is not part of this shutdown.
+ * O(1): an array load through the record's `planIndex`, no Map.
+ */
+export function taskEntryOf(plan: ShutdownPlan, record: TaskRecord): TaskEntry | undefined {
+  const entry = entryOf(plan, record);
+  return entry?.kind === 'task' ? entry : undefined;
+}
+
 /** The wave at `index`, made (with the empty ones before it) when the plan has none there. */
 function ensureWave(plan: ShutdownPlan, index: number): Wave {
   while (plan.waves.length <= index) {
@@ -101,30 +121,34 @@ export function admitToPlan(plan: ShutdownPlan, record: TaskRecord, minWave = 0)
   const entry = taskEntry(record, Math.max(priorityWave(record.priority), minWave));
   ensureWave(plan, entry.wave).tasks.push(entry);
   plan.tasks.push(entry);
-  plan.entries.set(record, entry);
+  record.planIndex = plan.entries.length;
+  plan.entries.push(entry);
   return entry;
 }
 
 /**
  * Places every live task and hook in a wave: the later of its priority's wave and one after the
- * latest wave of anything that depends on it. Kahn's algorithm from the dependents down, so the
- * work is O(tasks + hooks + dependencies). Dependencies on tasks that already ended are ignored.
+ * latest wave of anything that depends on it. O(tasks + hooks + dependencies), with no Map: a
+ * node's entry is found through its `planIndex`.
+ *
+ * A dependency is bound when its dependent is created, so it always comes earlier: hooks in
+ * registration order, tasks in creation order. With the hooks placed first, the reverse of the
+ * list is therefore an order in which every entry comes after all its dependents — one backward
+ * pass settles each wave for good, with no queue and no counters. That order only breaks when a
+ * hook depends on a task (it was registered after that task); then Kahn's algorithm runs.
+ * Dependencies on tasks that already ended are ignored. Runs once per process, mostly before the
+ * optimiser has seen it: few passes, no calls per node.
  */
 export function planShutdown(
-  records: Iterable<TaskRecord>,
+  first: TaskRecord | undefined,
   hooks: readonly HookRecord[],
 ): ShutdownPlan {
   const all: Entry[] = [];
-  const byNode = new Map<DependencyNode, Entry>();
-  const entries = new Map<TaskRecord, TaskEntry>();
-  for (const record of records) {
-    const entry = taskEntry(record, priorityWave(record.priority));
-    all.push(entry);
-    byNode.set(record, entry);
-    entries.set(record, entry);
-  }
+  const plan: ShutdownPlan = { waves: [], tasks: [], hooks: [], entries: all };
+  let hookNeedsTask = false;
   for (const hook of hooks) {
-    const entry: HookEntry = {
+    hook.planIndex = all.length;
+    all.push({
       kind: 'hook',
       hook,
       wave: priorityWave(hook.priority),
@@ -132,33 +156,80 @@ export function planShutdown(
       run: undefined,
       startedAt: undefined,
       result: undefined,
-    };
-    all.push(entry);
-    byNode.set(hook, entry);
+    });
+    if (hook.dependencies !== undefined) {
+      for (const dependency of hook.dependencies) {
+        if (!(dependency instanceof HookRecord)) hookNeedsTask = true;
+      }
+    }
+  }
+  const hookCount = all.length;
+  for (let record = first; record !== undefined; record = record.next) {
+    record.planIndex = all.length;
+    all.push(taskEntry(record, PRIORITY_LEVELS - 1 - record.priority));
   }
 
+  if (hookNeedsTask) placeByKahn(plan);
+  else placeBackwards(plan);
+
+  // Waves in order; within a wave, first created (registered) first.
+  const waves = plan.waves;
+  let waveCount = 0;
+  for (const entry of all) if (entry.wave >= waveCount) waveCount = entry.wave + 1;
+  for (let index = 0; index < waveCount; index++) waves.push({ index, tasks: [], hooks: [] });
+  for (let i = 0; i < hookCount; i++) {
+    const entry = all[i] as HookEntry;
+    waves[entry.wave].hooks.push(entry);
+  }
+  for (let i = hookCount; i < all.length; i++) {
+    const entry = all[i] as TaskEntry;
+    waves[entry.wave].tasks.push(entry);
+  }
+  for (const wave of waves) {
+    for (const entry of wave.tasks) plan.tasks.push(entry);
+    for (const entry of wave.hooks) plan.hooks.push(entry);
+  }
+  return plan;
+}
+
+/** The backward pass: every entry's dependents come later in `entries`, so are already placed. */
+function placeBackwards(plan: ShutdownPlan): void {
+  const all = plan.entries;
+  for (let i = all.length - 1; i >= 0; i--) {
+    const entry = all[i];
+    const dependencies =
+      entry.kind === 'task' ? entry.record.dependencies : entry.hook.dependencies;
+    if (dependencies === undefined) continue;
+    const next = entry.wave + 1;
+    for (const dependency of dependencies) {
+      const target = entryOf(plan, dependency);
+      // A dependency that ended before the shutdown has no entry: nothing to wait for.
+      if (target !== undefined && target.wave < next) target.wave = next;
+    }
+  }
+}
+
+/** Kahn's algorithm from the dependents down, for graphs where a hook depends on a task. */
+function placeByKahn(plan: ShutdownPlan): void {
+  const all = plan.entries;
   for (const entry of all) {
     const dependencies = dependenciesOf(entry);
     if (dependencies === undefined) continue;
     for (const dependency of dependencies) {
-      // A dependency that ended before the shutdown has no entry: nothing to wait for.
-      const target = byNode.get(dependency);
+      const target = entryOf(plan, dependency);
       if (target !== undefined) target.pendingDependents++;
     }
   }
   const ready: Entry[] = [];
   for (const entry of all) if (entry.pendingDependents === 0) ready.push(entry);
-
   let placed = 0;
-  let waveCount = 0;
   while (ready.length > 0) {
     const entry = ready.pop() as Entry;
     placed++;
-    if (entry.wave >= waveCount) waveCount = entry.wave + 1;
     const dependencies = dependenciesOf(entry);
     if (dependencies === undefined) continue;
     for (const dependency of dependencies) {
-      const target = byNode.get(dependency);
+      const target = entryOf(plan, dependency);
       if (target === undefined) continue;
       if (target.wave <= entry.wave) target.wave = entry.wave + 1;
       if (--target.pendingDependents === 0) ready.push(target);
@@ -169,18 +240,4 @@ export function planShutdown(
     const stuck = all.filter((entry) => entry.pendingDependents > 0).map(nameOf);
     throw new DependencyCycleError([...stuck, stuck[0]]);
   }
-
-  const waves: Wave[] = [];
-  for (let index = 0; index < waveCount; index++) waves.push({ index, tasks: [], hooks: [] });
-  for (const entry of all) {
-    if (entry.kind === 'task') waves[entry.wave].tasks.push(entry);
-    else waves[entry.wave].hooks.push(entry);
-  }
-  const tasks: TaskEntry[] = [];
-  const hookEntries: HookEntry[] = [];
-  for (const wave of waves) {
-    for (const entry of wave.tasks) tasks.push(entry);
-    for (const entry of wave.hooks) hookEntries.push(entry);
-  }
-  return { waves, tasks, hooks: hookEntries, entries };
 }

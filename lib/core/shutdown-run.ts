@@ -11,6 +11,7 @@ import { ShutdownPhase, PHASE_ORDER } from './shutdown-phase.enum.js';
 import {
   admitToPlan,
   priorityWave,
+  taskEntryOf,
   type HookEntry,
   type ShutdownPlan,
   type TaskEntry,
@@ -80,6 +81,12 @@ class HookContext implements TaskContext {
   }
   get signal(): AbortSignal {
     return this.run.signal;
+  }
+  get stopping(): boolean {
+    return this.run.stopping;
+  }
+  get stopped(): Promise<unknown> {
+    return this.run.stopped;
   }
 }
 
@@ -273,7 +280,7 @@ export class ShutdownRun {
   }
 
   taskEnded(record: TaskRecord): void {
-    const entry = this.#plan.entries.get(record);
+    const entry = taskEntryOf(this.#plan, record);
     if (entry === undefined || this.#stage.kind === 'finished') return;
     this.#runningTasks--;
     entry.endedAt = performance.now();
@@ -283,11 +290,14 @@ export class ShutdownRun {
     // Counted before the record starts its cleanup, which may end synchronously.
     if (!record.cleanupDone) this.#awaitingCleanup.add(entry);
     this.#checkWaveDone(entry);
+    // Most ends leave their wave still waiting: no pass is needed to learn that nothing moves.
+    const stage = this.#stage;
+    if (stage.kind === 'wave' && stage.pending > 0 && this.#queuedEscalations === 0) return;
     this.#advance();
   }
 
   cleanupEnded(record: TaskRecord, result: CallbackResult): void {
-    const entry = this.#plan.entries.get(record);
+    const entry = taskEntryOf(this.#plan, record);
     if (entry === undefined) return;
     entry.cleanup = result;
     if (this.#stage.kind === 'finished') return;
@@ -527,14 +537,24 @@ export class ShutdownRun {
       at: Date.now(),
     }));
     const now = performance.now();
-    for (const entry of wave.tasks) if (!entry.record.ended) this.#beginStop(entry, phase, now);
+    // One reason and one clock reading for the whole wave: this loop runs once per task.
+    const reason = this.#reasonFor(phase);
+    for (const entry of wave.tasks) {
+      if (!entry.record.ended) this.#beginStop(entry, phase, now, reason);
+    }
   }
 
   /** Its wave reached it: abort it, or — draining during GRACEFUL — just wait for it. */
-  #beginStop(entry: TaskEntry, phase: WavePhase, now: number): void {
+  #beginStop(
+    entry: TaskEntry,
+    phase: WavePhase,
+    now: number,
+    reason: CancelledError = this.#reasonFor(phase),
+  ): void {
     entry.stopStartedAt ??= now;
-    if (phase !== ShutdownPhase.GRACEFUL || entry.record.stopMode === 'abort') {
-      this.#signal(entry, this.#reasonFor(phase));
+    if (phase !== ShutdownPhase.GRACEFUL || !entry.record.drains) {
+      entry.signalled = true;
+      entry.record.requestCancel(reason);
     }
   }
 
@@ -659,10 +679,13 @@ export class ShutdownRun {
       'The task was abandoned: the shutdown stopped waiting for it',
       { phase, reason: this.#reason },
     );
-    for (const entry of this.#plan.tasks) {
-      if (entry.record.ended) continue;
-      abandoned.push(entry.record.label);
-      entry.record.abandon(abandonReason);
+    // Only a shutdown that gave up on something walks its tasks again.
+    if (this.#runningTasks > 0) {
+      for (const entry of this.#plan.tasks) {
+        if (entry.record.ended) continue;
+        abandoned.push(entry.record.label);
+        entry.record.abandon(abandonReason);
+      }
     }
     if (abandoned.length > 0) this.#log('warn', CoreMessages.abandoned(abandoned));
     this.#durationMs = now - this.#startedAt;

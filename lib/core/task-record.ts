@@ -1,4 +1,5 @@
 import { isCancellation } from './cancellation.js';
+import { taskContextStorage } from './task-context.storage.js';
 import { isThenable } from './thenable.js';
 import { CancelledError } from './cancelled.error.js';
 import { DeadlineRun, type CallbackResult } from './deadline-run.js';
@@ -61,6 +62,12 @@ class RecordContext implements TaskContext {
   get signal(): AbortSignal {
     return this.record.signal;
   }
+  get stopping(): boolean {
+    return this.record.cancelRequested;
+  }
+  get stopped(): Promise<unknown> {
+    return this.record.stopped;
+  }
 }
 
 /** The record behind a task context, when `ctx` is a managed task's (not a hook's). */
@@ -73,6 +80,10 @@ interface Waiters<T> {
   outcome?: Promise<T>;
   outcomeDeferred?: Deferred<T>;
   finished?: Deferred<void>;
+  /** `ctx.stopped`: resolved with the cancel reason. */
+  stopped?: Deferred<unknown>;
+  /** Internal watchers of the stop (`addStopListener`), called once with the cancel reason. */
+  stopListeners?: Set<(reason: unknown) => void>;
 }
 
 function settleFulfilled(this: TaskRecord, value: unknown): void {
@@ -92,6 +103,8 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
   /** Neighbours in the registry's list of live tasks (creation order). */
   previous: TaskRecord | undefined = undefined;
   next: TaskRecord | undefined = undefined;
+  /** See `DependencyNode.planIndex`: the shutdown plan's link to its entry, -1 until planned. */
+  planIndex = -1;
   private controller: AbortController | undefined = undefined;
   private cancelReason: unknown = NOT_CANCELLED;
   private result: unknown = undefined;
@@ -119,6 +132,11 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
   /** How its wave stops it (DESIGN §4 "Stop modes"). */
   get stopMode(): StopMode {
     return (this.flags & Flag.Drain) !== 0 ? 'drain' : 'abort';
+  }
+
+  /** Stop mode `drain` (the hot-path form of `stopMode`). */
+  get drains(): boolean {
+    return (this.flags & Flag.Drain) !== 0;
   }
 
   /** Its signal was aborted (or would be, once read). */
@@ -193,16 +211,28 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
     return this.controller.signal;
   }
 
-  start(
-    fn: (ctx: TaskContext) => unknown,
-    run: ((ctx: TaskContext, fn: (ctx: TaskContext) => unknown) => unknown) | undefined,
-  ): void {
+  /**
+   * Resolves with the cancel reason once cancellation is requested: a promise rather than an
+   * AbortController, made only when read (the signal-free path of `ctx.stopped`).
+   */
+  get stopped(): Promise<unknown> {
+    if (this.cancelReason !== NOT_CANCELLED) return Promise.resolve(this.cancelReason);
+    const waiters = (this.waiters ??= {});
+    waiters.stopped ??= createDeferred<unknown>();
+    return waiters.stopped.promise;
+  }
+
+  /**
+   * Runs the task function now — inside its AsyncLocalStorage scope when `inContext` (so that
+   * `currentTask()` works across its awaits) — and settles the record when it ends.
+   */
+  start(fn: (ctx: TaskContext) => unknown, inContext: boolean): void {
     // Cancelled before it started (admitted into a wave already stopping): it starts cancelling.
     if (this.state === TaskState.CREATED) this.setState(TaskState.RUNNING);
     const context = new RecordContext(this);
     let value: unknown;
     try {
-      value = run === undefined ? fn(context) : run(context, fn);
+      value = inContext ? taskContextStorage.run(context, fn, context) : fn(context);
     } catch (error) {
       this.settle(error, true);
       return;
@@ -217,8 +247,9 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
       return;
     }
     if (pending !== undefined) {
-      // Attached at once so a failing task can never be an unhandled rejection. Bound functions
-      // rather than closures: they are the smaller allocation, and this runs once per task.
+      // Attached at once so a failing task can never be an unhandled rejection; outside the
+      // task's scope, so its end is handled in its creator's context. Bound functions rather
+      // than closures: they are the smaller allocation, and this runs once per task.
       pending.then(settleFulfilled.bind(this), settleRejected.bind(this));
     } else {
       this.settle(value, false);
@@ -231,6 +262,34 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
     this.cancelReason = reason;
     this.setState(TaskState.CANCELLING);
     this.controller?.abort(reason);
+    const waiters = this.waiters;
+    if (waiters === undefined) return;
+    waiters.stopped?.resolve(reason);
+    const listeners = waiters.stopListeners;
+    if (listeners !== undefined) {
+      waiters.stopListeners = undefined;
+      for (const listener of listeners) listener(reason);
+    }
+  }
+
+  /** The reason cancellation was requested with; `undefined` before. */
+  get stopReason(): unknown {
+    return this.cancelReason === NOT_CANCELLED ? undefined : this.cancelReason;
+  }
+
+  /**
+   * Calls `listener` (which must not throw) once with the cancel reason when cancellation is
+   * requested — the library's own way to watch a task stop without making its AbortController:
+   * a Set entry costs a fraction of an EventTarget listener, and wrapped calls add and remove one
+   * per call. Call only while `cancelRequested` is false; undo with `removeStopListener`.
+   */
+  addStopListener(listener: (reason: unknown) => void): void {
+    const waiters = (this.waiters ??= {});
+    (waiters.stopListeners ??= new Set()).add(listener);
+  }
+
+  removeStopListener(listener: (reason: unknown) => void): void {
+    this.waiters?.stopListeners?.delete(listener);
   }
 
   cancel(reason?: unknown): Promise<void> {

@@ -19,7 +19,17 @@ export class TaskRegistry {
   private head: TaskRecord | undefined;
   private tail: TaskRecord | undefined;
   private readonly named = new Map<string, DependencyNode>();
+  /**
+   * Tasks whose generated name `task#<seq>` was handed out, by sequence number: a number key
+   * costs no string to build and hash when the task leaves, as most do.
+   */
+  private readonly generated = new Map<number, TaskRecord>();
   private readonly hookList: HookRecord[] = [];
+
+  /** The oldest live task; the others follow through `next` (no iterator on hot paths). */
+  get first(): TaskRecord | undefined {
+    return this.head;
+  }
 
   *tasks(): IterableIterator<TaskRecord> {
     for (let record = this.head; record !== undefined; record = record.next) yield record;
@@ -52,7 +62,9 @@ export class TaskRegistry {
     const node = this.named.get(name);
     if (node !== undefined) return node;
     const generated = GENERATED_NAME.exec(name);
-    return generated === null ? undefined : this.findUnnamed(Number(generated[1]));
+    if (generated === null) return undefined;
+    const seq = Number(generated[1]);
+    return this.generated.get(seq) ?? this.findUnnamed(seq);
   }
 
   add(record: TaskRecord): void {
@@ -74,15 +86,19 @@ export class TaskRegistry {
     if (next === undefined) this.tail = previous;
     else next.previous = previous;
     record.previous = record.next = undefined;
-    if (record.explicitName !== undefined || record.nameIndexed) {
-      const name = record.label;
+    const name = record.explicitName;
+    if (name !== undefined) {
       if (this.named.get(name) === record) this.named.delete(name);
+    } else if (record.nameIndexed && this.generated.get(record.seq) === record) {
+      this.generated.delete(record.seq);
     }
   }
 
   /** Makes `task#<seq>` resolvable in O(1) once the name was handed out. */
   indexGeneratedName(record: TaskRecord): void {
-    if (record.previous !== undefined || this.head === record) this.named.set(record.label, record);
+    if (record.previous !== undefined || this.head === record) {
+      this.generated.set(record.seq, record);
+    }
   }
 
   addHook(hook: HookRecord): void {

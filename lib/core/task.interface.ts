@@ -17,6 +17,33 @@ export interface TaskContext {
   readonly priority: TaskPriority;
   /** Aborted (with a `CancelledError`) when the task is cancelled; stays aborted. */
   readonly signal: AbortSignal;
+  /**
+   * `true` once the task is asked to stop — when its `signal` aborts (or would, had it been
+   * read) — and from then on. Creates nothing: the cheapest "stop now?" check for a loop.
+   * Always present on the contexts the library hands out (tasks, hooks, `currentTask()`);
+   * optional only so that hand-made contexts (test doubles) still type-check.
+   *
+   * @example
+   * coordinator.createTask(async (ctx) => {
+   *   while (!ctx.stopping) await processNextBatch();
+   * });
+   */
+  readonly stopping?: boolean;
+  /**
+   * Resolves with the cancellation reason (a `CancelledError`) once the task is asked to stop;
+   * never rejects. The signal-free way to wait for "stop now": made on first read, it costs a
+   * promise rather than an `AbortController` and an `EventTarget` dispatch, so a shutdown of
+   * many tasks that only wait for it is several times cheaper. Await it once per task (a loop
+   * that races it against each step adds a reaction per step; use `stopping` there).
+   *
+   * @example
+   * coordinator.createTask(async (ctx) => {
+   *   const subscription = bus.subscribe(handle);
+   *   await ctx.stopped;
+   *   await subscription.close();
+   * });
+   */
+  readonly stopped?: Promise<unknown>;
 }
 
 /**

@@ -10,7 +10,10 @@ import {
   type DispatchKind,
   type DispatchingMethod,
 } from '../decorators/method-dispatch.js';
-import { cancellationSafe } from '../primitives/cancellation-safe.js';
+import {
+  cancellationSafeCall,
+  type CancellationSafeMethodOptions,
+} from '../primitives/cancellation-safe.js';
 import type { CancellationSafeDeclaration } from './cancellation-safe.validator.js';
 import type { CleanupReference } from './declaration-checks.js';
 import { liveDependencies } from './declaration-order.js';
@@ -123,7 +126,9 @@ export function bindCallTask(
     // A synchronous method stays synchronous: its task already ended.
     if (ended === THREW) throw result;
     if (ended === RETURNED) return result;
-    return Promise.resolve(task);
+    // The task's own outcome promise: `Promise.resolve(task)` would first schedule a job to
+    // call the thenable's `then` — one more promise and turn of the queue per call.
+    return task.then();
   });
 }
 
@@ -146,18 +151,21 @@ export function bindCancellationSafe(
   if (layer === undefined) return;
   const cleanup = cleanupOf(instance, declaration.cleanup);
   const { cleanupTimeoutMs, suppress, fallback, on } = declaration;
-  // One per method, not per call: the call path allocates only what holds its arguments.
-  const onCleanupError = (error: unknown): void => {
-    logger.warn(`The cleanup of ${what} failed: ${describeError(error)}`);
+  // Validated once, here: a call allocates only the two thunks that hold its arguments.
+  const options: CancellationSafeMethodOptions = {
+    cleanupTimeoutMs,
+    suppress,
+    fallback,
+    on,
+    onCleanupError: (error: unknown): void => {
+      logger.warn(`The cleanup of ${what} failed: ${describeError(error)}`);
+    },
   };
   bindLayer(layer, instance, (self, original, args) =>
-    cancellationSafe(() => original.apply(self, args) as PromiseLike<unknown>, {
-      cleanup: () => cleanup.apply(self, args),
-      cleanupTimeoutMs,
-      suppress,
-      fallback,
-      on,
-      onCleanupError,
-    }),
+    cancellationSafeCall(
+      () => original.apply(self, args) as PromiseLike<unknown>,
+      () => cleanup.apply(self, args),
+      options,
+    ),
   );
 }

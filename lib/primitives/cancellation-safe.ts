@@ -2,10 +2,17 @@ import { AbortLink } from '../core/abort-link.js';
 import { isCancellation } from '../core/cancellation.js';
 import { InvalidLifecycleOptionError } from '../core/invalid-option.error.js';
 import { currentTask } from '../core/task-context.storage.js';
+import { recordOf, type TaskRecord } from '../core/task-record.js';
 import type { CleanupOptions } from './cleanup-options.interface.js';
-import { isLazyOperation, observeOperation, startOperation, type Operation } from './operation.js';
+import {
+  isLazyOperation,
+  observeOperation,
+  startOperation,
+  toPromise,
+  type Operation,
+} from './operation.js';
 import { checkCleanupOptions, runCleanup } from './run-cleanup.js';
-import { settleRace } from './settle-race.js';
+import { settleRace, type RaceOutcome } from './settle-race.js';
 
 /** When the cleanup runs: on cancellation (default), on any failure, or whatever happens. */
 export type CleanupWhen = 'cancel' | 'error' | 'always';
@@ -94,4 +101,115 @@ export async function cancellationSafe<T>(
   }
   if (on !== 'cancel') await runCleanup(options, 'cancellationSafe');
   throw error;
+}
+
+/**
+ * What `@CancellationSafe` fixed for one method at bootstrap, validated once: a call then pays
+ * for no option object, no check and no closure it does not use.
+ */
+export interface CancellationSafeMethodOptions {
+  readonly cleanupTimeoutMs: number;
+  readonly suppress: boolean | undefined;
+  readonly fallback: unknown;
+  readonly on: CleanupWhen;
+  readonly onCleanupError: (error: unknown) => unknown;
+}
+
+/** Waits for `work` with nothing to follow: only the work itself can end it. */
+async function settleAlone<T>(work: Promise<T>): Promise<RaceOutcome<T>> {
+  try {
+    return { kind: 'value', value: await work };
+  } catch (error) {
+    return { kind: 'error', error };
+  }
+}
+
+/**
+ * Waits for the first of `work` settling and `record`'s task being asked to stop; the listener
+ * is removed whichever wins (resolving twice is a no-op), and `work` keeps a handler.
+ */
+function settleRaceStop<T>(work: Promise<T>, record: TaskRecord): Promise<RaceOutcome<T>> {
+  return new Promise((resolve) => {
+    const onStop = (reason: unknown): void => resolve({ kind: 'aborted', reason });
+    work.then(
+      (value) => {
+        record.removeStopListener(onStop);
+        resolve({ kind: 'value', value });
+      },
+      (error: unknown) => {
+        record.removeStopListener(onStop);
+        resolve({ kind: 'error', error });
+      },
+    );
+    // The call itself may have stopped its task: the listener would come too late.
+    if (record.cancelRequested) onStop(record.stopReason);
+    else record.addStopListener(onStop);
+  });
+}
+
+/**
+ * `cancellationSafe` for a decorated method: the same outcome for every call, at the least cost.
+ * The method does not take a signal, so no per-call AbortController is made: inside a task the
+ * call races the task's stop directly (one Set entry on its record, removed when the race
+ * ends; a hook's signal otherwise); outside
+ * any task nothing can abort it, and it is simply awaited. The cleanup is called with the call's
+ * arguments only when it runs.
+ *
+ * @example
+ * return cancellationSafeCall(() => original.apply(self, args), () => cleanup.apply(self, args), options);
+ */
+export async function cancellationSafeCall<T>(
+  call: () => PromiseLike<T> | T,
+  cleanup: () => unknown,
+  options: CancellationSafeMethodOptions,
+): Promise<T> {
+  const ctx = currentTask();
+  // A managed task is watched through its record: no AbortController made, no EventTarget
+  // listener added and removed per call. A hook's context keeps its signal.
+  const record = recordOf(ctx);
+  const signal = record === undefined ? ctx?.signal : undefined;
+  if (record?.cancelRequested === true || signal?.aborted === true) {
+    // Cancelled before it started: nothing to clean up.
+    if (options.suppress === true) return options.fallback as T;
+    throw record === undefined ? signal?.reason : record.stopReason;
+  }
+  let work: Promise<T>;
+  try {
+    work = toPromise(call());
+  } catch (error) {
+    work = Promise.reject(error);
+  }
+  const outcome =
+    record !== undefined
+      ? await settleRaceStop(work, record)
+      : signal === undefined
+        ? await settleAlone(work)
+        : await settleRace(work, signal);
+  if (outcome.kind === 'value') {
+    if (options.on === 'always') await runMethodCleanup(cleanup, options);
+    return outcome.value;
+  }
+  const error =
+    outcome.kind === 'aborted'
+      ? outcome.reason
+      : outcome.kind === 'error'
+        ? outcome.error
+        : undefined;
+  if (outcome.kind === 'aborted' || isCancellation(error)) {
+    await runMethodCleanup(cleanup, options);
+    if (options.suppress === true) return options.fallback as T;
+    throw error;
+  }
+  if (options.on !== 'cancel') await runMethodCleanup(cleanup, options);
+  throw error;
+}
+
+function runMethodCleanup(
+  cleanup: () => unknown,
+  options: CancellationSafeMethodOptions,
+): Promise<unknown> {
+  return runCleanup(
+    { cleanup, cleanupTimeoutMs: options.cleanupTimeoutMs, onCleanupError: options.onCleanupError },
+    'cancellationSafe',
+  );
 }

@@ -33,5 +33,5 @@ async function runWith(
     return rounds;
   });
   assert.equal(coordinator.tasks().length, 0);
-  return { ms, detail: { macrotasks: rounds } };
+  return { value: ms, detail: { macrotasks: rounds } };
 }

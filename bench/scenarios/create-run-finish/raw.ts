@@ -24,5 +24,5 @@ export async function run({ n }: ScenarioInput): Promise<Measurement> {
     return rounds;
   });
   assert.equal(tracked.size, 0);
-  return { ms, detail: { macrotasks: rounds } };
+  return { value: ms, detail: { macrotasks: rounds } };
 }

@@ -17,5 +17,5 @@ export async function run({ n, seed }: ScenarioInput): Promise<Measurement> {
   assert.equal(report.outcome, 'clean');
   assert.equal(report.total, n);
   assert.equal(report.cancelled, n);
-  return { ms, detail: reportDetail(report) };
+  return { value: ms, detail: reportDetail(report) };
 }

@@ -26,5 +26,5 @@ export async function run({ n, seed }: ScenarioInput): Promise<Measurement> {
   assert.equal(report.total, n);
   // Tasks of later waves end when the gate opens, before their wave is signalled: completed.
   assert.equal(report.cancelled + report.completed, n);
-  return { ms, detail: { ...reportDetail(report), cancelled: report.cancelled } };
+  return { value: ms, detail: { ...reportDetail(report), cancelled: report.cancelled } };
 }

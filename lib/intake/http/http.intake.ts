@@ -282,7 +282,9 @@ export class HttpIntake implements Intake {
       this.counters.ignoredAfterClose++;
       return;
     }
-    const excluded = this.isExcluded(req.url);
+    // Once per request: the exclusion check and the task's name share it.
+    const path = pathOf(req.url);
+    const excluded = this.isExcluded(path);
     // The previous response gives up closing the connection: this one comes after it.
     connection.requestStarted(res, excluded);
     res.once('close', () => this.requestEnded(connection, res));
@@ -302,7 +304,7 @@ export class HttpIntake implements Intake {
         return connection.whenDone(res);
       },
       {
-        name: `${req.method ?? 'HTTP'} ${pathOf(req.url)}#${++this.seq}`,
+        name: `${req.method ?? 'HTTP'} ${path}#${++this.seq}`,
         priority: this.options.priority,
       },
     );
@@ -508,8 +510,7 @@ export class HttpIntake implements Intake {
     this.handshaking.clear();
   }
 
-  private isExcluded(url: string | undefined): boolean {
-    const path = pathOf(url);
+  private isExcluded(path: string): boolean {
     return this.options.exclude.some(
       (prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`),
     );

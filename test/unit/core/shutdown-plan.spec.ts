@@ -39,3 +39,66 @@ describe('shutdown plan', () => {
     expect(report.cancelled).toBe(n);
   });
 });
+
+describe('shutdown plan, hooks', () => {
+  it('stops a task after the hook that depends on it, and that hook after its own dependents', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    const coordinator = new LifecycleCoordinator({ progressIntervalMs: 0 });
+    const order: string[] = [];
+    coordinator.createTask(
+      (ctx) =>
+        new Promise<void>((resolve) =>
+          ctx.signal.addEventListener('abort', () => {
+            order.push('worker');
+            resolve();
+          }),
+        ),
+      { name: 'worker', priority: TaskPriority.LOWEST },
+    );
+    // Registered after the task it needs: the plan cannot use creation order alone here.
+    coordinator.registerShutdownHook('flush', () => void order.push('flush'), {
+      priority: TaskPriority.CRITICAL,
+      dependsOn: ['worker'],
+    });
+    coordinator.registerShutdownHook('pool', () => void order.push('pool'), {
+      priority: TaskPriority.LOWEST,
+      dependsOn: ['flush'],
+    });
+    const report = await coordinator.shutdown();
+    expect(order).toEqual(['pool', 'flush', 'worker']);
+    expect(report.hooks.map((hook) => [hook.name, hook.wave])).toEqual([
+      ['pool', 0],
+      ['flush', 4],
+    ]);
+    expect(report.tasks.map((task) => [task.name, task.wave])).toEqual([['worker', 5]]);
+  });
+
+  it('places tasks that depend on hooks before those hooks, registration order first', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    const coordinator = new LifecycleCoordinator({ progressIntervalMs: 0 });
+    const order: string[] = [];
+    coordinator.registerShutdownHook('db', () => void order.push('db'), {
+      priority: TaskPriority.LOWEST,
+    });
+    coordinator.registerShutdownHook('cache', () => void order.push('cache'), {
+      priority: TaskPriority.LOWEST,
+      dependsOn: ['db'],
+    });
+    coordinator.createTask(
+      (ctx) =>
+        new Promise<void>((resolve) =>
+          ctx.signal.addEventListener('abort', () => {
+            order.push('job');
+            resolve();
+          }),
+        ),
+      { name: 'job', priority: TaskPriority.CRITICAL, dependsOn: ['cache'] },
+    );
+    const report = await coordinator.shutdown();
+    expect(order).toEqual(['job', 'cache', 'db']);
+    expect(report.hooks.map((hook) => [hook.name, hook.wave])).toEqual([
+      ['cache', 5],
+      ['db', 6],
+    ]);
+  });
+});

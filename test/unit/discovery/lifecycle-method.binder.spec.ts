@@ -5,7 +5,10 @@ import { LifecycleCoordinator } from '../../../lib/core/lifecycle-coordinator.js
 import { ShutdownInProgressError } from '../../../lib/core/shutdown-in-progress.error.js';
 import { currentTask } from '../../../lib/core/task-context.storage.js';
 import { TaskPriority } from '../../../lib/core/task-priority.enum.js';
-import type { CleanupInfo } from '../../../lib/core/task.interface.js';
+import type {
+  CleanupInfo,
+  ManagedTask as ManagedTaskHandle,
+} from '../../../lib/core/task.interface.js';
 import { CancellationSafe } from '../../../lib/decorators/cancellation-safe.decorator.js';
 import { ManagedTask } from '../../../lib/decorators/managed-task.decorator.js';
 import { validateCancellationSafe } from '../../../lib/discovery/cancellation-safe.validator.js';
@@ -41,6 +44,14 @@ class Jobs {
     await untilAborted(currentTask()!.signal);
   }
 
+  /** Cancels the task it runs in from its first, synchronous part, then waits for the gate. */
+  @CancellationSafe('unlock')
+  async stopsOwnTask(key: string, stop: () => void): Promise<string> {
+    stop();
+    await this.gate.promise;
+    return `done ${key}`;
+  }
+
   afterJob(info: CleanupInfo): void {
     this.log.push(`cleanup ${info.name}`);
   }
@@ -55,7 +66,10 @@ describe('lifecycle method binding', () => {
   let logger: RecordingLogger;
   let jobs: Jobs;
 
-  function bind(instance: Jobs, methodName: 'process' | 'double' | 'locked'): void {
+  function bind(
+    instance: Jobs,
+    methodName: 'process' | 'double' | 'locked' | 'stopsOwnTask',
+  ): void {
     const site = { instance, className: 'Jobs', methodName };
     const method = instance[methodName] as (...args: unknown[]) => unknown;
     const defaults = { cleanupTimeoutMs: 1000 };
@@ -66,7 +80,9 @@ describe('lifecycle method binding', () => {
       const declaration = validateCancellationSafe(safe, site, defaults);
       bindCancellationSafe(method, instance, `Jobs.${methodName}`, declaration, logger);
     }
-    bindCallTask(method, instance, validateManagedTask(options, site, defaults), coordinator);
+    if (options !== undefined) {
+      bindCallTask(method, instance, validateManagedTask(options, site, defaults), coordinator);
+    }
   }
 
   beforeEach(() => {
@@ -74,7 +90,9 @@ describe('lifecycle method binding', () => {
     logger = new RecordingLogger();
     coordinator = new LifecycleCoordinator({ logger, progressIntervalMs: 0 });
     jobs = new Jobs();
-    for (const method of ['process', 'double', 'locked'] as const) bind(jobs, method);
+    for (const method of ['process', 'double', 'locked', 'stopsOwnTask'] as const) {
+      bind(jobs, method);
+    }
   });
 
   afterEach(async () => {
@@ -140,6 +158,39 @@ describe('lifecycle method binding', () => {
     await done;
     expect(await settled).toBeInstanceOf(CancelledError);
     expect(jobs.log).toEqual(['locked k1 in Jobs.locked#1', 'unlock k1']);
+  });
+
+  it('a @CancellationSafe call that stops its own task before its first await is cancelled and cleaned up', async () => {
+    const task: ManagedTaskHandle<string> = coordinator.createTask(async () => {
+      // After createTask() returned: `task` is set.
+      await Promise.resolve();
+      return jobs.stopsOwnTask('k2', () => void task.cancel(new CancelledError('own stop')));
+    });
+    const outcome = await task.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    // Not 'resolved' once the gate opens: the stop came before the call watched for it.
+    expect(outcome).toEqual(expect.objectContaining({ message: 'own stop' }));
+    expect(jobs.log).toEqual(['unlock k2']);
+  });
+
+  it('a @CancellationSafe call inside a task already stopping does not start, and runs no cleanup', async () => {
+    const entered = deferred();
+    const task = coordinator.createTask(async (ctx) => {
+      await entered.promise;
+      expect(ctx.stopping).toBe(true);
+      return jobs.stopsOwnTask('k3', () => undefined);
+    });
+    const settled = task.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    const cancelled = task.cancel(new CancelledError('before the call'));
+    entered.resolve();
+    await cancelled;
+    expect(await settled).toEqual(expect.objectContaining({ message: 'before the call' }));
+    expect(jobs.log).toEqual([]);
   });
 
   it('logs a failing @CancellationSafe cleanup, naming the method', async () => {

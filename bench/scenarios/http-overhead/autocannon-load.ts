@@ -1,0 +1,65 @@
+import autocannon from 'autocannon';
+import { startFixture } from '../../harness/fixture-process.js';
+import type { Measurement, ScenarioInput } from '../../harness/measurement.interface.js';
+
+/** What the fixture server runs: no module, `http: false`, tracking, tracking without ALS. */
+export type HttpMode = 'no-module' | 'http-false' | 'ours' | 'no-async-context';
+
+/** Keep-alive connections of the load. */
+const CONNECTIONS = 10;
+
+function portOf(message: unknown): number | undefined {
+  const port = (message as { port?: unknown } | null)?.port;
+  return typeof port === 'number' ? port : undefined;
+}
+
+function load(port: number, seconds: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: `http://127.0.0.1:${port}/`,
+    connections: CONNECTIONS,
+    duration: seconds,
+  });
+}
+
+/**
+ * Starts the fixture server (`platform`, `mode`) in a fresh process, loads it for a warm-up and
+ * then for the measured seconds (`n`; 1 under --quick) with autocannon over kept-alive
+ * connections, and reports requests/s (the average over the measured seconds) with p99 latency.
+ */
+export async function loadServer(
+  platform: 'express' | 'fastify',
+  mode: HttpMode,
+  { n, quick }: ScenarioInput,
+): Promise<Measurement> {
+  const server = startFixture('http-server.fixture', [platform, mode]);
+  try {
+    const port = await server.next(portOf);
+    await load(port, quick ? 1 : 2);
+    const result = await load(port, n);
+    if (result.errors > 0 || result.non2xx > 0) {
+      throw new Error(`${platform} ${mode}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+    }
+    return {
+      value: result.requests.average,
+      detail: {
+        p99Ms: result.latency.p99,
+        p50Ms: result.latency.p50,
+        requests: result.requests.total,
+      },
+    };
+  } finally {
+    await server.stop(0);
+  }
+}
+
+/** Loaders per implementation, for the catalog. */
+export function loaders(
+  platform: 'express' | 'fastify',
+): Record<HttpMode, (input: ScenarioInput) => Promise<Measurement>> {
+  return {
+    'no-module': (input) => loadServer(platform, 'no-module', input),
+    'http-false': (input) => loadServer(platform, 'http-false', input),
+    ours: (input) => loadServer(platform, 'ours', input),
+    'no-async-context': (input) => loadServer(platform, 'no-async-context', input),
+  };
+}
