@@ -28,6 +28,9 @@ http {
   upstream app {
     ${backends.map((b) => `server 127.0.0.1:${b}${setup.maxFails === undefined ? '' : ` max_fails=${setup.maxFails}`};`).join(' ')}
     keepalive 32;
+    # Below Node's keepAliveTimeout (5 s), as the README says: nginx closes an idle pooled
+    # connection before Node does, never while sending on it.
+    keepalive_timeout 4s;
   }
   server {
     listen 127.0.0.1:${port};

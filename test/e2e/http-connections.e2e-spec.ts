@@ -340,8 +340,9 @@ describe.each<AdapterName>(['express', 'fastify'])(
       });
 
       it('hands the port over: a successor that binds it once the listener closed gets every reconnection, none refused', async () => {
+        // The listener closes 1 s after intake closed, the clients are told to go 0.5 s later.
         const { app, port, url, gates, coordinator } = await start({
-          phases: { gracefulMs: 1000, forcefulMs: 300, terminateMs: 200 },
+          phases: { gracefulMs: 2000, forcefulMs: 300, terminateMs: 200 },
         });
         gates.criticalRelease.resolve();
         // A long request keeps the HTTP wave open until the clients below have moved.

@@ -346,6 +346,8 @@ export class HttpIntake implements Intake {
   private requestEnded(connection: HttpConnection, res: ServerResponse): void {
     this.inFlight.delete(res);
     connection.requestEnded(res, performance.now());
+    // Before the request's task ends: a connection its client may use again holds the wave.
+    if (this.closedAt !== undefined) this.checkArrivals(socketsReceiving(this.server));
   }
 
   // The steps of a shutdown
@@ -380,17 +382,35 @@ export class HttpIntake implements Intake {
 
   /**
    * While a request is still arriving on some connection — its headers not complete, so no task
-   * of its own yet — a task holds the HTTP wave open for it: the wave would otherwise end under
-   * it, and the request, once complete, could only be refused. It ends when no request is
-   * arriving any more (each has become a task, or its connection closed), or at FORCEFUL.
+   * of its own yet —, or a kept-alive connection was used less than `quietMs` ago, a task holds
+   * the HTTP wave open: the wave would otherwise end under it, and the request, once complete,
+   * could only be refused. It ends when neither is true any more (each request has become a
+   * task, each connection closed or has been idle `quietMs`), or at FORCEFUL.
    */
   private checkArrivals(receiving: ReadonlySet<Socket> | undefined): void {
     if (this.admissionEnded || this.handle === undefined) return;
     let arriving = false;
+    const now = performance.now();
     for (const connection of this.connections.values()) {
-      if (connection.socket.destroyed || isUpgraded(connection.socket)) continue;
+      const socket = connection.socket;
+      if (socket.destroyed || isUpgraded(socket)) continue;
       // A connection with a request in progress is held by that request's task.
-      if (connection.active === 0 && connection.isReceiving(receiving)) {
+      if (connection.active > 0) continue;
+      if (connection.isReceiving(receiving)) {
+        arriving = true;
+        break;
+      }
+      // Idle, but its client was last told it may send again (keep-alive) and did so less than
+      // `quietMs` ago: a proxy's pool may pick it at any instant. Closing it now would cross
+      // that request (nginx: `recv() failed (104)`), and a request after the wave could only be
+      // refused; so the wave waits until it has been idle `quietMs` — then the close is a FIN
+      // on a connection its client no longer uses — or it closed.
+      if (
+        !connection.probe &&
+        !socket.writableEnded &&
+        !connection.lastAnnouncedClose &&
+        now - connection.idleSince < this.quietMs
+      ) {
         arriving = true;
         break;
       }
