@@ -29,8 +29,9 @@ const SETTLE_POLL_MS = 10;
  * they are told to go. A successor on the same port (a restart behind a proxy with a fixed list
  * of backends, such as nginx) can bind it only now; the proxy's reconnections must find it
  * there, not a closed port — one refused connect is a 502 without retries, and benches the port
- * for nginx's `fail_timeout`. Measured (bench/rollout, nginx): a booted successor polling the
- * port bound it 250–300 ms after it was freed on a 2-core machine at load 20.
+ * for nginx's `fail_timeout`. Measured (bench/rollout, nginx, 2 cores at load 20): a booted
+ * successor polling the port every 5 ms bound it 10–20 ms after it was freed; 250–300 ms when
+ * its `init` still ran after the port was free. The proxy then reaches it within a second.
  */
 const HANDOVER_MS = 500;
 
