@@ -54,11 +54,18 @@ export class AppInstance {
 
   /**
    * Starts the sample for `row` and resolves once it listens. With `port` ≠ 0 and
-   * `listenRetryMs`, it waits for the port to be released by the instance it replaces.
+   * `listenRetryMs`, it boots, says so (`onWaiting`), and waits for the port to be released by
+   * the instance it replaces.
    */
   static async start(
     row: RolloutRow,
-    options: { port: number; listenRetryMs?: number; readyWithinMs?: number },
+    options: {
+      port: number;
+      listenRetryMs?: number;
+      readyWithinMs?: number;
+      /** Called once it has booted and waits for the port (`listenRetryMs`, port still held). */
+      onWaiting?: () => void;
+    },
   ): Promise<AppInstance> {
     const run = startScript(ROLLOUT_SAMPLE, {
       ADAPTER: row.adapter,
@@ -71,6 +78,13 @@ export class AppInstance {
     });
     live.add(run);
     void run.exited.then(() => live.delete(run));
+    const onWaiting = options.onWaiting;
+    if (onWaiting !== undefined) {
+      // Before READY, or never (the port was free): READY or the exit ends the wait below.
+      void run
+        .waitFor(/^WAITING /, options.readyWithinMs ?? 30_000)
+        .then(onWaiting, () => undefined);
+    }
     try {
       const line = await Promise.race([
         run.waitFor(/^READY /, options.readyWithinMs ?? 30_000),

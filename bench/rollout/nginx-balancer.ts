@@ -23,11 +23,14 @@ error_log ${path.join(dir, 'error.log')} warn;
 events { worker_connections 1024; }
 http {
   ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}
-  log_format rq '$status "$upstream_status" "$upstream_addr" $request_time "$request"';
+  log_format rq '$status "$upstream_status" "$upstream_addr" $request_time "$request" $msec';
   access_log ${path.join(dir, 'access.log')} rq;
   upstream app {
     ${backends.map((b) => `server 127.0.0.1:${b}${setup.maxFails === undefined ? '' : ` max_fails=${setup.maxFails}`};`).join(' ')}
     keepalive 32;
+    # Below Node's keepAliveTimeout (5 s), as the README says: nginx closes an idle pooled
+    # connection before Node does, never while sending on it.
+    keepalive_timeout 4s;
   }
   server {
     listen 127.0.0.1:${port};

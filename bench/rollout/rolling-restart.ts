@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { deferred } from '../../test/support/deferred.js';
 import { machineInfo } from '../harness/machine-info.js';
 import { AppInstance } from './app-instance.js';
 import { freePort } from './free-port.js';
@@ -61,9 +62,9 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
 
 /**
  * One rolling restart, for real: two instances of the sample app for `row` behind the proxy of
- * `setup`, wrk's keep-alive load through the proxy, then for each instance in turn: SIGTERM,
- * its replacement started at once (on the same port behind nginx, on a new one handed to
- * HAProxy's runtime API), until the old one exited (or was killed at the hold limit) and the
+ * `setup`, wrk's keep-alive load through the proxy, then for each instance in turn: SIGTERM and
+ * its replacement started at once on a new port handed to HAProxy's runtime API, or — behind
+ * nginx — the replacement booted first, waiting for the port, then SIGTERM, until the old one exited (or was killed at the hold limit) and the
  * proxy routed a request to the replacement. Everything it started is stopped when it returns,
  * throws, or `signal` aborts.
  *
@@ -105,12 +106,26 @@ export async function runRollingRestart(
     for (let slot = 0; slot < current.length; slot++) {
       signal?.throwIfAborted();
       const old = current[slot];
-      const signalledAt = Date.now();
-      old.signal('SIGTERM');
+      // Same port: the replacement boots first and waits for the port, as a same-host deploy
+      // must — otherwise the port has no listener for as long as the boot outlasts the old
+      // instance (seconds on a loaded machine: lost under `proxy_next_upstream off`), which no
+      // shutdown can help. A new port: it boots while the old instance drains.
+      const booted = deferred();
       const replacing = AppInstance.start(
         row,
-        lb.samePort ? { port: old.port, listenRetryMs: timing.holdLimitMs + 5_000 } : { port: 0 },
+        lb.samePort
+          ? {
+              port: old.port,
+              listenRetryMs: timing.holdLimitMs + 35_000,
+              // Its boot, then the old instance's whole shutdown.
+              readyWithinMs: 60_000,
+              onWaiting: () => booted.resolve(),
+            }
+          : { port: 0 },
       ).then(track);
+      if (lb.samePort) await Promise.race([booted.promise, replacing]);
+      const signalledAt = Date.now();
+      old.signal('SIGTERM');
       const exiting = (async () => {
         const exitedInTime = await within(old.exited, timing.holdLimitMs);
         if (!exitedInTime) await old.close();

@@ -30,9 +30,15 @@ export async function listenWithRetry(
   app: INestApplication,
   port: number,
   retryForMs: number,
+  onWaiting?: () => void,
 ): Promise<void> {
+  // Booted first: the port is taken the moment it is free, not a boot later.
+  await app.init();
   const giveUpAt = performance.now() + retryForMs;
+  let waiting = false;
   while (port !== 0 && !(await portIsFree(port)) && performance.now() < giveUpAt) {
+    if (!waiting) onWaiting?.();
+    waiting = true;
     await sleep(RETRY_EVERY_MS);
   }
   await app.listen(port, '127.0.0.1');

@@ -8,7 +8,7 @@
  * (default lifecycle), PORT (default 3000; 0 picks a free port), LISTEN_RETRY_MS (keep trying
  * this long while the port is still held by the instance being replaced; default 0),
  * LIFECYCLE_OPTIONS (JSON merged into the module options), TERMINUS_SHUTDOWN_MS (default 1000).
- * Prints `READY <url>` once listening, the ledger's lines (see `installRequestLedger`), and in
+ * Prints `WAITING <port>` once booted if the port is still held, `READY <url>` once listening, the ledger's lines (see `installRequestLedger`), and in
  * lifecycle mode `REPORT {drain, intakes}` at exit.
  */
 import 'reflect-metadata';
@@ -56,10 +56,9 @@ async function main(): Promise<void> {
 
   const server = app.getHttpServer() as Server;
   installRequestLedger(server);
-  await listenWithRetry(
-    app,
-    Number(process.env.PORT ?? 3000),
-    Number(process.env.LISTEN_RETRY_MS ?? 0),
+  const wanted = Number(process.env.PORT ?? 3000);
+  await listenWithRetry(app, wanted, Number(process.env.LISTEN_RETRY_MS ?? 0), () =>
+    console.log(`WAITING ${wanted} ${Date.now()}`),
   );
   const { port } = server.address() as AddressInfo;
   console.log(

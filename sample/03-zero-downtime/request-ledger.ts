@@ -71,5 +71,26 @@ export function installRequestLedger(server: Server): RequestLedger {
   const print = (): void => console.log(`LEDGER ${JSON.stringify(ledger)}`);
   server.once('close', print);
   process.once('exit', print);
+  watchListener(server);
   return ledger;
+}
+
+/**
+ * Prints `SIGTERM <ms>` when the signal arrives and `UNLISTENED <ms>` when the server stops
+ * listening (new connections refused from then on): no event says so — `close` waits for every
+ * connection —, so it is polled every millisecond after the signal. Lined up with the proxy's
+ * log and the replacement's `READY`, it shows the gap in which the port has no listener.
+ */
+function watchListener(server: Server): void {
+  // Once: Nest's `enableShutdownHooks()` re-raises the signal, which must then end the process.
+  process.prependOnceListener('SIGTERM', () => {
+    console.log(`SIGTERM ${Date.now()}`);
+    // Unref'd: it must not keep the process alive.
+    const poll = setInterval(() => {
+      if (server.listening) return;
+      clearInterval(poll);
+      console.log(`UNLISTENED ${Date.now()}`);
+    }, 1);
+    poll.unref();
+  });
 }

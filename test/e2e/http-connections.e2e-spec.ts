@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { WebSocket, WebSocketServer } from 'ws';
-import { Agent, type Server } from 'node:http';
+import { Agent, createServer, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ShutdownPhase, type AsyncLifecycleOptions } from '../../lib/index.js';
 import { httpGet } from '../support/http-client.js';
 import { deferred } from '../support/deferred.js';
@@ -336,6 +337,69 @@ describe.each<AdapterName>(['express', 'fastify'])(
         expect(answered).toBeGreaterThan(0);
         // Every client error is a refused connection: nothing reset, nothing cut.
         expect(Object.keys(errors)).toEqual(['ECONNREFUSED']);
+      });
+
+      it('hands the port over: a successor that binds it once the listener closed gets every reconnection, none refused', async () => {
+        // The listener closes 1 s after intake closed, the clients are told to go 0.5 s later.
+        const { app, port, url, gates, coordinator } = await start({
+          phases: { gracefulMs: 2000, forcefulMs: 300, terminateMs: 200 },
+        });
+        gates.criticalRelease.resolve();
+        // A long request keeps the HTTP wave open until the clients below have moved.
+        const held = httpGet(`${url}/hold/a`);
+        await gates.gate('a').entered.promise;
+        // The successor (a restart behind a proxy with a fixed list of backends): it takes the
+        // port the moment the server lets go of it — no event says so, it looks every 5 ms.
+        const server = app.getHttpServer() as Server;
+        const successor = createServer((_req, res) => res.end('successor'));
+        cleanups.push(() => new Promise((resolve) => successor.close(resolve)));
+        const bind = async (): Promise<void> => {
+          while (server.listening) await sleep(5);
+          await new Promise<void>((resolve, reject) => {
+            successor.once('error', reject);
+            successor.listen(port, '127.0.0.1', resolve);
+          });
+        };
+        // Four clients straight at the server, each sending again as soon as it is answered,
+        // until the successor answers one: a passive proxy's keep-alive pool.
+        const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+        cleanups.push(() => agent.destroy());
+        let moved = false;
+        const errors: Record<string, number> = {};
+        const bodies: Record<string, number> = {};
+        const flowing = deferred();
+        const client = async (): Promise<void> => {
+          while (!moved) {
+            try {
+              const { status, body } = await httpGet(`${url}/fast`, agent);
+              bodies[`${status} ${body}`] = (bodies[`${status} ${body}`] ?? 0) + 1;
+              if (body === 'successor') moved = true;
+              flowing.resolve();
+            } catch (error) {
+              const code = (error as NodeJS.ErrnoException).code ?? String(error);
+              errors[code] = (errors[code] ?? 0) + 1;
+              if (code === 'ECONNREFUSED') return;
+            }
+          }
+        };
+        const clients = [client(), client(), client(), client()];
+        await flowing.promise;
+        const closing = app.close();
+        const bound = bind();
+        await Promise.all(clients);
+        await bound;
+        gates.gate('a').release.resolve();
+        await expect(held).resolves.toMatchObject({ status: 200 });
+        await closing;
+
+        // Half the graceful budget after intake closed the listener closed; the clients, told
+        // to go only a moment later, reconnected to the successor: none was refused.
+        expect(errors).toEqual({});
+        expect(Object.keys(bodies).sort()).toEqual(['200 fast', '200 successor']);
+        expect(coordinator.getReport()).toMatchObject({
+          outcome: 'clean',
+          intakes: { http: { destroyed: 0, refused: 0 } },
+        });
       });
 
       it('tells the connections it had to go, keeps the ones it accepts while the HTTP wave runs, then refuses new ones', async () => {

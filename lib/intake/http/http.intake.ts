@@ -24,6 +24,16 @@ const SWEEP_MS = 100;
 const SETTLE_MS = 100;
 const SETTLE_CAP_MS = 1000;
 const SETTLE_POLL_MS = 10;
+/**
+ * Once the listener has closed, how long the connections still in use keep being served before
+ * they are told to go. A successor on the same port (a restart behind a proxy with a fixed list
+ * of backends, such as nginx) can bind it only now; the proxy's reconnections must find it
+ * there, not a closed port — one refused connect is a 502 without retries, and benches the port
+ * for nginx's `fail_timeout`. Measured (bench/rollout, nginx, 2 cores at load 20): a booted
+ * successor polling the port every 5 ms bound it 10–20 ms after it was freed; 250–300 ms when
+ * its `init` still ran after the port was free. The proxy then reaches it within a second.
+ */
+const HANDOVER_MS = 500;
 
 /** What the intake needs from the coordinator beyond its handle. */
 export interface HttpIntakeContext {
@@ -64,7 +74,8 @@ function isUpgraded(socket: Socket): boolean {
  * arriving holds that wave open. Idle keep-alive connections are closed (a FIN) only once no
  * request has arrived for `quietMs`. When the HTTP wave has ended — or `acceptAfterCloseMs`
  * after intake closed, for traffic that never stops — the listener closes (new connections are
- * refused, which a load balancer retries elsewhere) and every connection is told to go; after the
+ * refused, which a load balancer retries elsewhere) and, a moment later — time for a successor on
+ * the same port to bind it —, every connection is told to go; after the
  * wave, a request on a connection still open gets `503` with `Connection: close`. At FORCEFUL (or
  * `requestTimeoutMs`) the connections of requests still running are destroyed. Upgraded
  * connections (WebSockets) are never touched: they belong to their own intake. A probe's
@@ -117,6 +128,7 @@ export class HttpIntake implements Intake {
   private seq = 0;
   private sweep: ReturnType<typeof setInterval> | undefined;
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
+  private handoverTimer: ReturnType<typeof setTimeout> | undefined;
   private requestTimer: ReturnType<typeof setTimeout> | undefined;
   private waveWatch: Subscription | undefined;
   /** Ends the task that holds the HTTP wave open while requests are still arriving. */
@@ -196,6 +208,8 @@ export class HttpIntake implements Intake {
   async finish(): Promise<void> {
     this.closeIntake();
     this.endAdmission();
+    // The server is closing: a response still to come is the connection's last.
+    this.endHandover();
     const started = performance.now();
     try {
       for (;;) {
@@ -335,6 +349,8 @@ export class HttpIntake implements Intake {
   private requestEnded(connection: HttpConnection, res: ServerResponse): void {
     this.inFlight.delete(res);
     connection.requestEnded(res, performance.now());
+    // Before the request's task ends: a connection its client may use again holds the wave.
+    if (this.closedAt !== undefined) this.checkArrivals(socketsReceiving(this.server));
   }
 
   // The steps of a shutdown
@@ -369,17 +385,35 @@ export class HttpIntake implements Intake {
 
   /**
    * While a request is still arriving on some connection — its headers not complete, so no task
-   * of its own yet — a task holds the HTTP wave open for it: the wave would otherwise end under
-   * it, and the request, once complete, could only be refused. It ends when no request is
-   * arriving any more (each has become a task, or its connection closed), or at FORCEFUL.
+   * of its own yet —, or a kept-alive connection was used less than `quietMs` ago, a task holds
+   * the HTTP wave open: the wave would otherwise end under it, and the request, once complete,
+   * could only be refused. It ends when neither is true any more (each request has become a
+   * task, each connection closed or has been idle `quietMs`), or at FORCEFUL.
    */
   private checkArrivals(receiving: ReadonlySet<Socket> | undefined): void {
     if (this.admissionEnded || this.handle === undefined) return;
     let arriving = false;
+    const now = performance.now();
     for (const connection of this.connections.values()) {
-      if (connection.socket.destroyed || isUpgraded(connection.socket)) continue;
+      const socket = connection.socket;
+      if (socket.destroyed || isUpgraded(socket)) continue;
       // A connection with a request in progress is held by that request's task.
-      if (connection.active === 0 && connection.isReceiving(receiving)) {
+      if (connection.active > 0) continue;
+      if (connection.isReceiving(receiving)) {
+        arriving = true;
+        break;
+      }
+      // Idle, but its client was last told it may send again (keep-alive) and did so less than
+      // `quietMs` ago: a proxy's pool may pick it at any instant. Closing it now would cross
+      // that request (nginx: `recv() failed (104)`), and a request after the wave could only be
+      // refused; so the wave waits until it has been idle `quietMs` — then the close is a FIN
+      // on a connection its client no longer uses — or it closed.
+      if (
+        !connection.probe &&
+        !socket.writableEnded &&
+        !connection.lastAnnouncedClose &&
+        now - connection.idleSince < this.quietMs
+      ) {
         arriving = true;
         break;
       }
@@ -425,8 +459,9 @@ export class HttpIntake implements Intake {
   }
 
   /**
-   * Closes the listener — new connections are refused from now on — then tells every connection
-   * to go. In that order: no client is reconnecting because of us when the listener closes.
+   * Closes the listener — new connections are refused from now on — then, `HANDOVER_MS` later,
+   * tells every connection to go. In that order: no client is reconnecting because of us when
+   * the listener closes, and a successor on the same port is listening when they do.
    */
   private stopAccepting(): void {
     if (this.acceptingEnded) return;
@@ -434,6 +469,17 @@ export class HttpIntake implements Intake {
     // net's close, not http's: http's would destroy idle connections without looking at what
     // they are receiving, and probes keep their connections.
     if (this.server.listening) NetServer.prototype.close.call(this.server);
+    // Not at once: a successor on the same port binds it in the meantime, and the clients told
+    // to go reconnect to it rather than to a closed port. Unref'd: it must not keep the process
+    // alive; `finish` ends it.
+    this.handoverTimer = setTimeout(() => this.endHandover(), HANDOVER_MS);
+    this.handoverTimer.unref();
+  }
+
+  /** The listener closed `HANDOVER_MS` ago, or the server is closing: every connection goes. */
+  private endHandover(): void {
+    if (this.handoverTimer !== undefined) clearTimeout(this.handoverTimer);
+    this.handoverTimer = undefined;
     for (const connection of this.connections.values()) connection.tellToGo();
   }
 
