@@ -24,6 +24,14 @@ export interface DeadlineRunOptions {
 }
 
 /**
+ * Milliseconds spent, process-wide, inside the synchronous part of callbacks run under a
+ * deadline. A callback that blocks the event loop delays every other callback's settlement; the
+ * time it spent is subtracted from theirs, so that a callback that had finished is not blamed for
+ * a sibling that blocked (both started in one wave).
+ */
+let synchronousMsTotal = 0;
+
+/**
  * The promise to wait for when `value` is a thenable, or `undefined` when it is a plain value.
  * Never throws: a `then` (or a promise's `constructor`) that cannot be read gives a promise
  * rejected with what the read threw, as `await value` would.
@@ -50,6 +58,8 @@ export class DeadlineRun {
   private expiredWith: TimeoutError | undefined;
   private expiry: Deferred<unknown> | undefined;
   private readonly startedAt = performance.now();
+  /** `synchronousMsTotal` once this callback's own synchronous part returned. */
+  private othersFrom: number | undefined;
 
   constructor(private readonly options: DeadlineRunOptions) {}
 
@@ -82,11 +92,15 @@ export class DeadlineRun {
    */
   start(callback: () => unknown, context?: TaskContext): this {
     let result: unknown;
+    const calledAt = performance.now();
     try {
       result = taskContextStorage.run(context as TaskContext, callback);
     } catch (error) {
       this.finish('failed', error);
       return this;
+    } finally {
+      synchronousMsTotal += performance.now() - calledAt;
+      this.othersFrom = synchronousMsTotal;
     }
     const pending = awaitable(result);
     if (pending === undefined) {
@@ -130,7 +144,9 @@ export class DeadlineRun {
     this.timer = undefined;
     const durationMs = performance.now() - this.startedAt;
     const { timeoutMs, what } = this.options;
-    if (outcome === 'ok' && durationMs > timeoutMs) {
+    // Time other callbacks held the event loop synchronously since this one returned is theirs.
+    const othersMs = this.othersFrom === undefined ? 0 : synchronousMsTotal - this.othersFrom;
+    if (outcome === 'ok' && durationMs - othersMs > timeoutMs) {
       // It returned after its deadline — it blocked the event loop, so the deadline's timer
       // could not run first. Over budget is a timeout, whatever the order of the callbacks.
       outcome = 'timeout';

@@ -154,6 +154,21 @@ describe('DeadlineRun — a callback that blocks the event loop past its deadlin
     );
   });
 
+  it('blames only the callback that blocked: a sibling started beside it that had finished stays ok', async () => {
+    const quick = deferred<CallbackResult>();
+    const busy = deferred<CallbackResult>();
+    const run = (what: string, into: typeof quick) =>
+      new DeadlineRun({ timeoutMs: 25, what, onDone: (result) => into.resolve(result) });
+    // As a wave starts its hooks: the first returns a settled promise, whose reaction can only
+    // run once the second, started right after it, has stopped blocking the event loop.
+    run('shutdown hook "quick"', quick).start(() => Promise.resolve());
+    run('shutdown hook "busy"', busy).start(() => blockEventLoop(150));
+    const [quickResult, busyResult] = await Promise.all([quick.promise, busy.promise]);
+    expect(busyResult.outcome).toBe('timeout');
+    expect(quickResult.outcome).toBe('ok');
+    expect(quickResult.durationMs).toBeGreaterThanOrEqual(150);
+  });
+
   it('is ok when it returns within its deadline', async () => {
     const done = deferred<CallbackResult>();
     new DeadlineRun({
