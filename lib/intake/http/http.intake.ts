@@ -376,8 +376,18 @@ export class HttpIntake implements Intake {
     // wave is held until a sweep has looked at the connections after reading their sockets.
     this.checkArrivals(socketsReceiving(this.server), false);
     // Unref'd: the sweep must not keep the process alive; the HTTP wave's end stops it.
-    this.sweep = setInterval(() => this.sweepCheck.request(), SWEEP_MS);
+    this.sweep = setInterval(() => this.onSweepTimer(), SWEEP_MS);
     this.sweep.unref();
+  }
+
+  private onSweepTimer(): void {
+    // Traffic that never stops (a load balancer that never notices, clients straight to the
+    // server) would keep the HTTP wave open until FORCEFUL cut what it admitted last: past this
+    // point new connections are refused, which a client can retry, and the wave drains. A
+    // matter of time only, so on the timer: a busy loop must not put it off.
+    const now = performance.now();
+    if (now - (this.closedAt ?? now) >= this.acceptAfterCloseMs) this.stopAccepting();
+    this.sweepCheck.request();
   }
 
   /**
@@ -386,10 +396,6 @@ export class HttpIntake implements Intake {
    * silence, and close their connections under them.
    */
   private sweepConnections(now: number): void {
-    // Traffic that never stops (a load balancer that never notices, clients straight to the
-    // server) would keep the HTTP wave open until FORCEFUL cut what it admitted last: past this
-    // point new connections are refused, which a client can retry, and the wave drains.
-    if (now - (this.closedAt ?? now) >= this.acceptAfterCloseMs) this.stopAccepting();
     const receiving = socketsReceiving(this.server);
     this.checkArrivals(receiving, true);
     // Only once the load balancer has gone quiet: an idle connection it still pools may carry
