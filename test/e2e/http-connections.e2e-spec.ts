@@ -202,6 +202,54 @@ describe.each<AdapterName>(['express', 'fastify'])(
       });
     });
 
+    describe('an event-loop stall across the idle sweep', () => {
+      it('serves a request already in the socket buffer of a pooled connection when the loop stalled past quietMs', async () => {
+        // Measured drain ending at maxMs: intake closes 100 ms after the shutdown starts, while
+        // the pooled connection, used just before, is younger than quietMs (400 ms).
+        const quietMs = 400;
+        const { app, url, gates, coordinator, raw } = await start({
+          drain: { minMs: 100, maxMs: 100, quietMs },
+        });
+        gates.criticalRelease.resolve();
+        const pooled = raw();
+        await pooled.get('/fast');
+        await pooled.untilText('fast');
+        // Traffic in flight keeps the HTTP wave open, as under load: the idle sweep runs.
+        const busy = httpGet(`${url}/hold/busy`);
+        await gates.gate('busy').entered.promise;
+
+        const intakeClosed = phaseEntered(coordinator, ShutdownPhase.GRACEFUL);
+        const closing = app.close();
+        await intakeClosed;
+        // What a proxy does at load 20: it sends on its pooled connection, and the server's event
+        // loop stalls (here: blocked) for longer than quietMs before it reads the bytes. In the
+        // check phase, so that the next turn starts with the timers (the overdue sweep) and
+        // only then polls the socket that holds the request.
+        await new Promise<void>((resolve) =>
+          setImmediate(() => {
+            pooled.socket.write(request('/hold/late'));
+            // The request is in the kernel, nothing of it is in the client's buffer.
+            expect(pooled.socket.writableLength).toBe(0);
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, quietMs + 300);
+            resolve();
+          }),
+        );
+        await entered(gates.gate('late'), pooled);
+        gates.gate('late').release.resolve();
+
+        expect(await pooled.closed).toEqual(CLEAN_CLOSE);
+        expect(pooled.statuses).toEqual([200, 200]);
+        expect(pooled.headersOf(1)).toContain('connection: close');
+        gates.gate('busy').release.resolve();
+        await busy;
+        await closing;
+        expect(coordinator.getReport()?.intakes.http).toMatchObject({
+          ignoredAfterClose: 0,
+          refused: 0,
+        });
+      });
+    });
+
     describe('other clients', () => {
       it('answers HTTP/1.0 clients in flight and during the drain, each connection then closed', async () => {
         const { app, gates, coordinator, raw } = await start({ drainDelayMs: 200 });

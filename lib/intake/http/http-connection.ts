@@ -149,6 +149,8 @@ export class HttpConnection {
   isReceiving(receiving: ReadonlySet<Socket> | undefined): boolean {
     const read = this.socket.bytesRead;
     return (
+      // Bytes read from the kernel that nobody has consumed yet.
+      this.socket.readableLength > 0 ||
       (this.open.size === 0 && read !== this.bytesAtIdle) ||
       (read > 0 && receiving?.has(this.socket) === true)
     );

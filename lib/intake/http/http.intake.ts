@@ -6,6 +6,7 @@ import { safeText } from '../../core/describe.js';
 import type { Intake, IntakeHandle } from '../../core/intake.interface.js';
 import type { LifecycleEvent } from '../../core/lifecycle-event.interface.js';
 import { DEFAULT_DRAIN } from '../../core/lifecycle-options.validator.js';
+import { AfterPoll } from './after-poll.js';
 import { HttpConnection } from './http-connection.js';
 import type { ResolvedHttpIntakeOptions } from './http-intake.options.js';
 import type { HttpIntakeReport } from './http-intake.report.js';
@@ -127,6 +128,12 @@ export class HttpIntake implements Intake {
   private lastArrivalAt = performance.now();
   private seq = 0;
   private sweep: ReturnType<typeof setInterval> | undefined;
+  /** The sweep itself: run only once the sockets have been read since the loop last stalled. */
+  private readonly sweepCheck = new AfterPoll((now) => this.sweepConnections(now));
+  /** The idle close at the end of the HTTP wave, likewise after the sockets have been read. */
+  private readonly idleCheck = new AfterPoll((now) =>
+    this.closeIdle(socketsReceiving(this.server), 0, now),
+  );
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
   private handoverTimer: ReturnType<typeof setTimeout> | undefined;
   private requestTimer: ReturnType<typeof setTimeout> | undefined;
@@ -210,6 +217,8 @@ export class HttpIntake implements Intake {
     this.endAdmission();
     // The server is closing: a response still to come is the connection's last.
     this.endHandover();
+    // The loop below closes the idle connections itself.
+    this.idleCheck.cancel();
     const started = performance.now();
     try {
       for (;;) {
@@ -255,7 +264,7 @@ export class HttpIntake implements Intake {
   private connectionClosed(connection: HttpConnection): void {
     this.connections.delete(connection.socket);
     connection.closed();
-    if (this.arrivalsHeld !== undefined) this.checkArrivals(socketsReceiving(this.server));
+    if (this.arrivalsHeld !== undefined) this.checkArrivals(socketsReceiving(this.server), false);
     if (!this.draining || this.released.has(connection.socket)) return;
     const end = connection.endedBy ?? (connection.lastAnnouncedClose ? 'response' : 'client');
     switch (end) {
@@ -305,7 +314,7 @@ export class HttpIntake implements Intake {
     if (excluded) {
       // Health probes and metrics: untracked, never refused, their connection left open, so a
       // poller keeps seeing the drain for as long as the server is up.
-      if (this.arrivalsHeld !== undefined) this.checkArrivals(socketsReceiving(this.server));
+      if (this.arrivalsHeld !== undefined) this.checkArrivals(socketsReceiving(this.server), false);
       this.forward(req, res);
       return;
     }
@@ -332,7 +341,7 @@ export class HttpIntake implements Intake {
     }
     this.inFlight.add(res);
     // Its own task holds the wave now; the hold may end if nothing else is arriving.
-    if (this.arrivalsHeld !== undefined) this.checkArrivals(socketsReceiving(this.server));
+    if (this.arrivalsHeld !== undefined) this.checkArrivals(socketsReceiving(this.server), false);
     if (!this.draining) return;
     this.counters.admitted++;
     // A request the load balancer routed here (never a probe: excluded paths return above)
@@ -350,7 +359,7 @@ export class HttpIntake implements Intake {
     this.inFlight.delete(res);
     connection.requestEnded(res, performance.now());
     // Before the request's task ends: a connection its client may use again holds the wave.
-    if (this.closedAt !== undefined) this.checkArrivals(socketsReceiving(this.server));
+    if (this.closedAt !== undefined) this.checkArrivals(socketsReceiving(this.server), false);
   }
 
   // The steps of a shutdown
@@ -363,21 +372,32 @@ export class HttpIntake implements Intake {
     // back here would only come back again, and a stream of reconnections would put connections
     // in the accept queue just when the listener closes — the kernel resets those.
     for (const connection of this.connections.values()) connection.tellToGo();
-    // Now, before the first wave starts: a wave with nothing in it would end at once.
-    this.sweepConnections();
+    // Now, before the first wave starts: a wave with nothing in it would end at once. The
+    // wave is held until a sweep has looked at the connections after reading their sockets.
+    this.checkArrivals(socketsReceiving(this.server), false);
     // Unref'd: the sweep must not keep the process alive; the HTTP wave's end stops it.
-    this.sweep = setInterval(() => this.sweepConnections(), SWEEP_MS);
+    this.sweep = setInterval(() => this.onSweepTimer(), SWEEP_MS);
     this.sweep.unref();
   }
 
-  private sweepConnections(): void {
-    const now = performance.now();
+  private onSweepTimer(): void {
     // Traffic that never stops (a load balancer that never notices, clients straight to the
     // server) would keep the HTTP wave open until FORCEFUL cut what it admitted last: past this
-    // point new connections are refused, which a client can retry, and the wave drains.
+    // point new connections are refused, which a client can retry, and the wave drains. A
+    // matter of time only, so on the timer: a busy loop must not put it off.
+    const now = performance.now();
     if (now - (this.closedAt ?? now) >= this.acceptAfterCloseMs) this.stopAccepting();
+    this.sweepCheck.request();
+  }
+
+  /**
+   * Runs after a poll phase (`AfterPoll`): a timer that fires after the event loop stalled
+   * longer than `quietMs` would otherwise take the requests still unread in the sockets for
+   * silence, and close their connections under them.
+   */
+  private sweepConnections(now: number): void {
     const receiving = socketsReceiving(this.server);
-    this.checkArrivals(receiving);
+    this.checkArrivals(receiving, true);
     // Only once the load balancer has gone quiet: an idle connection it still pools may carry
     // its next request at any moment, and a close crossing that request loses it.
     if (now - this.lastArrivalAt >= this.quietMs) this.closeIdle(receiving, this.quietMs, now);
@@ -389,9 +409,16 @@ export class HttpIntake implements Intake {
    * the HTTP wave open: the wave would otherwise end under it, and the request, once complete,
    * could only be refused. It ends when neither is true any more (each request has become a
    * task, each connection closed or has been idle `quietMs`), or at FORCEFUL.
+   *
+   * Only a `settled` check — the sweep, after a poll phase read the sockets — may end the hold.
+   * Any other (intake closed, a request began or ended, a connection closed: from a timer that
+   * may follow a stall, or in the middle of a poll phase) cannot tell an idle connection from
+   * one whose request is still unread: it holds the wave while any connection is idle, and
+   * asks for a sweep to decide.
    */
-  private checkArrivals(receiving: ReadonlySet<Socket> | undefined): void {
+  private checkArrivals(receiving: ReadonlySet<Socket> | undefined, settled: boolean): void {
     if (this.admissionEnded || this.handle === undefined) return;
+    if (!settled) this.sweepCheck.request();
     let arriving = false;
     const now = performance.now();
     for (const connection of this.connections.values()) {
@@ -399,6 +426,11 @@ export class HttpIntake implements Intake {
       if (socket.destroyed || isUpgraded(socket)) continue;
       // A connection with a request in progress is held by that request's task.
       if (connection.active > 0) continue;
+      // Idle as far as the server has read: only a sweep after a poll phase can tell.
+      if (!settled && !connection.probe && !socket.writableEnded) {
+        arriving = true;
+        break;
+      }
       if (connection.isReceiving(receiving)) {
         arriving = true;
         break;
@@ -418,11 +450,13 @@ export class HttpIntake implements Intake {
         break;
       }
     }
-    if (!arriving) {
-      this.arrivalsHeld?.();
-      return;
-    }
-    if (this.arrivalsHeld !== undefined) return;
+    if (arriving) this.holdArrivals();
+    else if (settled) this.arrivalsHeld?.();
+  }
+
+  /** Starts the task that holds the HTTP wave open, unless it runs already. */
+  private holdArrivals(): void {
+    if (this.arrivalsHeld !== undefined || this.handle === undefined) return;
     // `undefined` when it is too late to hold anything: the wave has ended.
     this.handle.admit(
       ({ signal }) =>
@@ -432,8 +466,13 @@ export class HttpIntake implements Intake {
             if (this.arrivalsHeld === end) this.arrivalsHeld = undefined;
             resolve();
           };
+          // FORCEFUL: the wave stops waiting for what is still on the wire — also when it
+          // began before this hold did.
+          if (signal.aborted) {
+            resolve();
+            return;
+          }
           this.arrivalsHeld = end;
-          // FORCEFUL: the wave stops waiting for what is still on the wire.
           signal.addEventListener('abort', end, { once: true });
         }),
       { name: 'HTTP requests arriving', priority: this.options.priority },
@@ -453,9 +492,12 @@ export class HttpIntake implements Intake {
     this.closeIntake();
     if (this.sweep !== undefined) clearInterval(this.sweep);
     this.sweep = undefined;
+    this.sweepCheck.cancel();
     this.arrivalsHeld?.();
     this.stopAccepting();
-    this.closeIdle(socketsReceiving(this.server), 0, performance.now());
+    // Not in this tick: the wave may have ended in the middle of a poll phase, or after a
+    // stall, with requests still unread in the sockets of connections that look idle.
+    this.idleCheck.request();
   }
 
   /**
