@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Agent, createServer, type Server } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ShutdownPhase, type AsyncLifecycleOptions } from '../../lib/index.js';
 import { httpGet } from '../support/http-client.js';
 import { deferred } from '../support/deferred.js';
@@ -397,12 +396,23 @@ describe.each<AdapterName>(['express', 'fastify'])(
         const held = httpGet(`${url}/hold/a`);
         await gates.gate('a').entered.promise;
         // The successor (a restart behind a proxy with a fixed list of backends): it takes the
-        // port the moment the server lets go of it — no event says so, it looks every 5 ms.
+        // port the moment the server lets go of it. No event says so ('close' waits for every
+        // connection): the listening handle's own close is watched instead.
         const server = app.getHttpServer() as Server;
+        const unlistened = deferred();
+        const handle = (
+          server as unknown as { _handle: { close: (...args: unknown[]) => unknown } }
+        )._handle;
+        const closeHandle = handle.close.bind(handle);
+        handle.close = (...args: unknown[]) => {
+          const closed = closeHandle(...args);
+          unlistened.resolve();
+          return closed;
+        };
         const successor = createServer((_req, res) => res.end('successor'));
         cleanups.push(() => new Promise((resolve) => successor.close(resolve)));
         const bind = async (): Promise<void> => {
-          while (server.listening) await sleep(5);
+          await unlistened.promise;
           await new Promise<void>((resolve, reject) => {
             successor.once('error', reject);
             successor.listen(port, '127.0.0.1', resolve);
