@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from '@jest/globals';
+import amqplib from 'amqplib';
 import { freePort } from './free-port.js';
 import { hasCommand, startServer, type RunningServer } from './server-process.js';
 
@@ -81,6 +82,17 @@ export async function startRabbitMq(): Promise<RunningServer & { url: string }> 
     port,
     startTimeoutMs: 60_000,
     args: () => [],
+    // Ready once an AMQP handshake completes: while it boots, the broker accepts TCP connections
+    // and closes them during the handshake ("Socket closed abruptly during opening handshake").
+    ready: async () => {
+      try {
+        const connection = await amqplib.connect(`amqp://guest:guest@127.0.0.1:${port}`);
+        await connection.close();
+        return true;
+      } catch {
+        return false;
+      }
+    },
     env: (dir) => {
       writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
       writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.default = 127.0.0.1:${port}\n`);

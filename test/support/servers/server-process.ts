@@ -24,6 +24,11 @@ export interface ServerSpec {
   readonly port: number;
   /** Most the server may take to accept connections; default 30 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * Whether the server answers its own protocol; by default, that it accepts a TCP connection
+   * (RabbitMQ opens its port before it can complete a handshake).
+   */
+  readonly ready?: () => Promise<boolean>;
   /** Runs after the process exited (e.g. stop an Erlang port mapper it started). */
   readonly afterStop?: () => void;
 }
@@ -80,7 +85,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`${spec.name} exited before it listened:\n${output}`);
       }
-      if (await accepts(spec.port)) break;
+      if (await (spec.ready ?? (() => accepts(spec.port)))()) break;
       if (performance.now() > deadline) {
         throw new Error(`${spec.name} did not listen on ${spec.port} in time:\n${output}`);
       }
