@@ -36,6 +36,50 @@ export interface ResolvedHttpIntakeOptions {
 const HTTP_KEYS = ['priority', 'requestTimeoutMs', 'exclude'];
 
 /**
+ * Validates a request-tracking option (`http`, `http2`: `true` when absent) and fills in the
+ * defaults they share — HIGH priority, `/health` left alone; `undefined` when it is `false`.
+ * `extraKeys` are the option's own keys, left in `given` for its caller to check.
+ *
+ * @example
+ * resolveRequestTracking('http2', { spreadMs: 500 }, ['spreadMs']);
+ * // { options: { priority: TaskPriority.HIGH, requestTimeoutMs: undefined, exclude: ['/health'] },
+ * //   given: { spreadMs: 500 } }
+ */
+export function resolveRequestTracking(
+  option: string,
+  value: unknown,
+  extraKeys: readonly string[] = [],
+): { options: ResolvedHttpIntakeOptions; given: Record<string, unknown> } | undefined {
+  if (value === false) return undefined;
+  if (value !== undefined && value !== true && !isPlainObject(value)) {
+    throw InvalidLifecycleOptionError.invalid(option, value, 'a boolean or an object');
+  }
+  const given = isPlainObject(value) ? value : {};
+  checkKeys(`${option}.`, given, [...HTTP_KEYS, ...extraKeys]);
+  const exclude: unknown = given.exclude;
+  if (
+    exclude !== undefined &&
+    (!Array.isArray(exclude) ||
+      exclude.some((path) => typeof path !== 'string' || !path.startsWith('/')))
+  ) {
+    throw InvalidLifecycleOptionError.invalid(
+      `${option}.exclude`,
+      exclude,
+      "an array of paths starting with '/'",
+    );
+  }
+  const options = {
+    priority: checkPriority(`${option}.priority`, given.priority, TaskPriority.HIGH),
+    requestTimeoutMs:
+      given.requestTimeoutMs === undefined
+        ? undefined
+        : checkDuration(`${option}.requestTimeoutMs`, given.requestTimeoutMs, 0),
+    exclude: exclude === undefined ? ['/health'] : [...(exclude as string[])],
+  };
+  return { options, given };
+}
+
+/**
  * Validates the module option `http` (`true` when absent) and fills in its defaults: HIGH
  * priority, `/health` left alone; `undefined` when it is `false`.
  *
@@ -44,30 +88,5 @@ const HTTP_KEYS = ['priority', 'requestTimeoutMs', 'exclude'];
  * // { priority: TaskPriority.HIGH, requestTimeoutMs: undefined, exclude: ['/metrics'] }
  */
 export function resolveHttpIntakeOptions(value: unknown): ResolvedHttpIntakeOptions | undefined {
-  if (value === false) return undefined;
-  if (value !== undefined && value !== true && !isPlainObject(value)) {
-    throw InvalidLifecycleOptionError.invalid('http', value, 'a boolean or an object');
-  }
-  const given = isPlainObject(value) ? value : {};
-  checkKeys('http.', given, HTTP_KEYS);
-  const exclude: unknown = given.exclude;
-  if (
-    exclude !== undefined &&
-    (!Array.isArray(exclude) ||
-      exclude.some((path) => typeof path !== 'string' || !path.startsWith('/')))
-  ) {
-    throw InvalidLifecycleOptionError.invalid(
-      'http.exclude',
-      exclude,
-      "an array of paths starting with '/'",
-    );
-  }
-  return {
-    priority: checkPriority('http.priority', given.priority, TaskPriority.HIGH),
-    requestTimeoutMs:
-      given.requestTimeoutMs === undefined
-        ? undefined
-        : checkDuration('http.requestTimeoutMs', given.requestTimeoutMs, 0),
-    exclude: exclude === undefined ? ['/health'] : [...(exclude as string[])],
-  };
+  return resolveRequestTracking('http', value)?.options;
 }

@@ -1,11 +1,6 @@
-import { InvalidLifecycleOptionError } from '../../core/invalid-option.error.js';
-import {
-  checkDuration,
-  checkKeys,
-  checkPriority,
-  isPlainObject,
-} from '../../core/lifecycle-options.validator.js';
-import { TaskPriority } from '../../core/task-priority.enum.js';
+import { checkDuration } from '../../core/lifecycle-options.validator.js';
+import type { TaskPriority } from '../../core/task-priority.enum.js';
+import { resolveRequestTracking } from '../http/http-intake.options.js';
 
 /**
  * HTTP/2 draining (module option `http2`), for an application whose adapter serves HTTP/2
@@ -52,8 +47,6 @@ export interface ResolvedHttp2IntakeOptions {
   readonly spreadMs: number;
 }
 
-const HTTP2_KEYS = ['priority', 'requestTimeoutMs', 'exclude', 'spreadMs'];
-
 /**
  * Validates the module option `http2` (`true` when absent) and fills in its defaults: HIGH
  * priority, `/health` left alone, GOAWAY spread over 1 s; `undefined` when it is `false`.
@@ -63,31 +56,10 @@ const HTTP2_KEYS = ['priority', 'requestTimeoutMs', 'exclude', 'spreadMs'];
  * // { priority: TaskPriority.HIGH, requestTimeoutMs: undefined, exclude: ['/health'], spreadMs: 500 }
  */
 export function resolveHttp2IntakeOptions(value: unknown): ResolvedHttp2IntakeOptions | undefined {
-  if (value === false) return undefined;
-  if (value !== undefined && value !== true && !isPlainObject(value)) {
-    throw InvalidLifecycleOptionError.invalid('http2', value, 'a boolean or an object');
-  }
-  const given = isPlainObject(value) ? value : {};
-  checkKeys('http2.', given, HTTP2_KEYS);
-  const exclude: unknown = given.exclude;
-  if (
-    exclude !== undefined &&
-    (!Array.isArray(exclude) ||
-      exclude.some((path) => typeof path !== 'string' || !path.startsWith('/')))
-  ) {
-    throw InvalidLifecycleOptionError.invalid(
-      'http2.exclude',
-      exclude,
-      "an array of paths starting with '/'",
-    );
-  }
+  const resolved = resolveRequestTracking('http2', value, ['spreadMs']);
+  if (resolved === undefined) return undefined;
   return {
-    priority: checkPriority('http2.priority', given.priority, TaskPriority.HIGH),
-    requestTimeoutMs:
-      given.requestTimeoutMs === undefined
-        ? undefined
-        : checkDuration('http2.requestTimeoutMs', given.requestTimeoutMs, 0),
-    exclude: exclude === undefined ? ['/health'] : [...(exclude as string[])],
-    spreadMs: checkDuration('http2.spreadMs', given.spreadMs, 1000),
+    ...resolved.options,
+    spreadMs: checkDuration('http2.spreadMs', resolved.given.spreadMs, 1000),
   };
 }
