@@ -6,15 +6,37 @@
 import { parseArgs } from 'node:util';
 import { runCampaign } from '../test/campaign/fault-campaign.js';
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '100' },
-    seed: { type: 'string' },
-    'no-shrink': { type: 'boolean', default: false },
-    strict: { type: 'boolean', default: false },
-    path: { type: 'string' },
-  },
-});
+const USAGE = `usage: npm run campaign -- [--runs N] [--seed S] [--path P] [--no-shrink] [--strict]
+  --runs N      scenarios to run (default 100)
+  --seed S      fast-check seed (default: from the clock, printed)
+  --path P      replay one shrunk scenario (printed with a failure), with its --seed
+  --no-shrink   report a failure as found, without shrinking it
+  --strict      fail on the known findings too (README "Known findings")`;
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        runs: { type: 'string', default: '100' },
+        seed: { type: 'string' },
+        'no-shrink': { type: 'boolean', default: false },
+        strict: { type: 'boolean', default: false },
+        path: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    // A mistyped option is a usage error, not a crash with a stack.
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const values = parseOptions();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const runs = Number(values.runs);
 const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
 if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(seed)) {
