@@ -26,13 +26,25 @@ import {
   currentTask,
 } from 'nestjs-async-lifecycle';
 
-const { values } = parseArgs({
-  options: {
-    minutes: { type: 'string', default: '1' },
-    'cycle-seconds': { type: 'string', default: '20' },
-    concurrency: { type: 'string', default: '8' },
-  },
-});
+const USAGE = 'usage: npm run soak -- [--minutes M] [--cycle-seconds S] [--concurrency C]';
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        minutes: { type: 'string', default: '1' },
+        'cycle-seconds': { type: 'string', default: '20' },
+        concurrency: { type: 'string', default: '8' },
+      },
+    }).values;
+  } catch (error) {
+    // A mistyped option is a usage error, not a crash with a stack.
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const values = parseOptions();
 const MINUTES = Number(values.minutes);
 const CYCLE_MS = Number(values['cycle-seconds']) * 1000;
 const CONCURRENCY = Number(values.concurrency);
