@@ -28,19 +28,34 @@ import {
 } from './rollout/rollout-table.js';
 import { DEFAULT_TIMING, runRollingRestart } from './rollout/rolling-restart.js';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    repeat: { type: 'string', default: '1' },
-    setup: { type: 'string', multiple: true },
-    app: { type: 'string', multiple: true },
-    'keep-logs': { type: 'boolean', default: false },
-    from: { type: 'string' },
-    out: { type: 'string' },
-  },
-});
+const USAGE = `usage: npm run rollout -- [--quick] [--repeat N] [--setup <text>]… [--app <text>]… [--keep-logs] [--out <file>] [--from <file>]`;
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        repeat: { type: 'string', default: '1' },
+        setup: { type: 'string', multiple: true },
+        app: { type: 'string', multiple: true },
+        'keep-logs': { type: 'boolean', default: false },
+        from: { type: 'string' },
+        out: { type: 'string' },
+      },
+    }).values;
+  } catch (error) {
+    // A mistyped option is a usage error, not a crash with a stack.
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const values = parseOptions();
 const repeat = Number(values.repeat);
-if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat expects a positive integer');
+if (!Number.isInteger(repeat) || repeat < 1) {
+  console.error(`--repeat expects a positive integer, got ${values.repeat}\n${USAGE}`);
+  process.exit(2);
+}
 const chosen = (id: string, quick: readonly string[], texts: readonly string[] = []): boolean =>
   (!values.quick || quick.includes(id)) &&
   (texts.length === 0 || texts.some((text) => id.includes(text)));
@@ -55,6 +70,16 @@ process.on('SIGINT', () => {
   console.error('\nstopping: closing the current run …');
   abort.abort();
 });
+
+/** The command that made a results file, with the filters it ran under. */
+function rolloutCommand(): string {
+  const words = ['npm run rollout --'];
+  if (values.quick) words.push('--quick');
+  if (repeat > 1) words.push(`--repeat ${repeat}`);
+  for (const text of values.setup ?? []) words.push(`--setup ${JSON.stringify(text)}`);
+  for (const text of values.app ?? []) words.push(`--app ${JSON.stringify(text)}`);
+  return words.join(' ');
+}
 
 const started = performance.now();
 const runs: RolloutRun[] = [];
@@ -131,7 +156,7 @@ if (
   const file = {
     date,
     machine,
-    command: `npm run rollout --${values.quick ? ' --quick' : ''}${repeat > 1 ? ` --repeat ${repeat}` : ''}`,
+    command: rolloutCommand(),
     timing: DEFAULT_TIMING,
     setups,
     rows,
