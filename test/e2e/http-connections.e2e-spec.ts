@@ -460,6 +460,61 @@ describe.each<AdapterName>(['express', 'fastify'])(
         });
       });
 
+      it.each([
+        [0, 'connection: close'],
+        [1500, 'connection: keep-alive'],
+      ])(
+        'with http.handoverMs %i, serves a connection it accepted after intake closed for that long after the listener closed',
+        async (handoverMs, expected) => {
+          // The listener closes half the graceful budget after intake closed (traffic in flight);
+          // the HTTP wave waits for the connections it still serves until the hand-over ends.
+          const { app, url, gates, coordinator, raw } = await start({
+            phases: { gracefulMs: 4000, forcefulMs: 300, terminateMs: 200 },
+            http: { handoverMs },
+          });
+          gates.criticalRelease.resolve();
+          const held = httpGet(`${url}/hold/a`); // keeps the HTTP wave open
+          await gates.gate('a').entered.promise;
+          // No event says the listener closed ('close' waits for every connection): the
+          // listening handle's own close is watched, as in the hand-over test above.
+          const server = app.getHttpServer() as Server;
+          const unlistened = deferred();
+          const handle = (
+            server as unknown as { _handle: { close: (...args: unknown[]) => unknown } }
+          )._handle;
+          const closeHandle = handle.close.bind(handle);
+          handle.close = (...args: unknown[]) => {
+            const closed = closeHandle(...args);
+            unlistened.resolve();
+            return closed;
+          };
+          const intakeClosed = phaseEntered(coordinator, ShutdownPhase.GRACEFUL);
+          const closing = app.close();
+          await intakeClosed;
+          // Accepted after intake closed: kept, not told to go, until the hand-over ends.
+          const late = raw();
+          await late.get('/fast');
+          await late.untilText('fast');
+          await late.get('/hold/b');
+          await entered(gates.gate('b'), late);
+          await unlistened.promise;
+          // The hand-over's timer was set as the listener closed; a 1 ms timer set after it
+          // runs after it (handoverMs 0 is a 1 ms timer too), long before a 1.5 s one.
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          gates.gate('b').release.resolve();
+          await late.untilText('held b');
+          expect(late.headersOf(1)).toContain(expected);
+          gates.gate('a').release.resolve();
+          await expect(held).resolves.toMatchObject({ status: 200 });
+          await closing;
+          expect(await late.closed).toEqual(CLEAN_CLOSE);
+          expect(coordinator.getReport()).toMatchObject({
+            outcome: 'clean',
+            intakes: { http: { destroyed: 0, admittedAfterIntakeClosed: 2 } },
+          });
+        },
+      );
+
       it('tells the connections it had to go, keeps the ones it accepts while the HTTP wave runs, then refuses new ones', async () => {
         const { app, url, port, gates, coordinator, raw } = await start();
         const held = httpGet(`${url}/hold/a`); // traffic in flight: the HTTP wave stays open

@@ -25,16 +25,6 @@ const SWEEP_MS = 100;
 const SETTLE_MS = 100;
 const SETTLE_CAP_MS = 1000;
 const SETTLE_POLL_MS = 10;
-/**
- * Once the listener has closed, how long the connections still in use keep being served before
- * they are told to go. A successor on the same port (a restart behind a proxy with a fixed list
- * of backends, such as nginx) can bind it only now; the proxy's reconnections must find it
- * there, not a closed port — one refused connect is a 502 without retries, and benches the port
- * for nginx's `fail_timeout`. Measured (bench/rollout, nginx, 2 cores at load 20): a booted
- * successor polling the port every 5 ms bound it 10–20 ms after it was freed; 250–300 ms when
- * its `init` still ran after the port was free. The proxy then reaches it within a second.
- */
-const HANDOVER_MS = 500;
 
 /** What the intake needs from the coordinator beyond its handle. */
 export interface HttpIntakeContext {
@@ -501,7 +491,7 @@ export class HttpIntake implements Intake {
   }
 
   /**
-   * Closes the listener — new connections are refused from now on — then, `HANDOVER_MS` later,
+   * Closes the listener — new connections are refused from now on — then, `handoverMs` later,
    * tells every connection to go. In that order: no client is reconnecting because of us when
    * the listener closes, and a successor on the same port is listening when they do.
    */
@@ -514,11 +504,11 @@ export class HttpIntake implements Intake {
     // Not at once: a successor on the same port binds it in the meantime, and the clients told
     // to go reconnect to it rather than to a closed port. Unref'd: it must not keep the process
     // alive; `finish` ends it.
-    this.handoverTimer = setTimeout(() => this.endHandover(), HANDOVER_MS);
+    this.handoverTimer = setTimeout(() => this.endHandover(), this.options.handoverMs);
     this.handoverTimer.unref();
   }
 
-  /** The listener closed `HANDOVER_MS` ago, or the server is closing: every connection goes. */
+  /** The listener closed `handoverMs` ago, or the server is closing: every connection goes. */
   private endHandover(): void {
     if (this.handoverTimer !== undefined) clearTimeout(this.handoverTimer);
     this.handoverTimer = undefined;

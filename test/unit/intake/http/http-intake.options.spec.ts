@@ -8,6 +8,7 @@ describe('resolveHttpIntakeOptions', () => {
       priority: TaskPriority.HIGH,
       requestTimeoutMs: undefined,
       exclude: ['/health'],
+      handoverMs: 500,
     };
     expect(resolveHttpIntakeOptions(undefined)).toEqual(defaults);
     expect(resolveHttpIntakeOptions(true)).toEqual(defaults);
@@ -20,8 +21,15 @@ describe('resolveHttpIntakeOptions', () => {
         priority: TaskPriority.CRITICAL,
         requestTimeoutMs: 2_000,
         exclude: ['/metrics'],
+        handoverMs: 2_000,
       }),
-    ).toEqual({ priority: TaskPriority.CRITICAL, requestTimeoutMs: 2_000, exclude: ['/metrics'] });
+    ).toEqual({
+      priority: TaskPriority.CRITICAL,
+      requestTimeoutMs: 2_000,
+      exclude: ['/metrics'],
+      handoverMs: 2_000,
+    });
+    expect(resolveHttpIntakeOptions({ handoverMs: 0 })?.handoverMs).toBe(0);
   });
 
   it.each([
@@ -29,8 +37,10 @@ describe('resolveHttpIntakeOptions', () => {
     [{ priority: 7 }, 'Invalid option http.priority = 7: expected a TaskPriority'],
     [
       { timeout: 1 },
-      'Unknown option http.timeout = 1; known options are: priority, requestTimeoutMs, exclude',
+      'Unknown option http.timeout = 1; known options are: priority, requestTimeoutMs, exclude, handoverMs',
     ],
+    [{ handoverMs: -1 }, 'Invalid option http.handoverMs = -1'],
+    [{ handoverMs: '500' }, 'Invalid option http.handoverMs = "500"'],
     [{ requestTimeoutMs: -5 }, 'Invalid option http.requestTimeoutMs = -5'],
     [
       { exclude: ['health'] },
