@@ -25,6 +25,8 @@ const SWEEP_MS = 100;
 const SETTLE_MS = 100;
 const SETTLE_CAP_MS = 1000;
 const SETTLE_POLL_MS = 10;
+/** The most turns of the event loop the listener's close waits for its accept queue to empty. */
+const LISTENER_CLOSE_TURNS = 100;
 
 /** What the intake needs from the coordinator beyond its handle. */
 export interface HttpIntakeContext {
@@ -124,6 +126,10 @@ export class HttpIntake implements Intake {
   private readonly idleCheck = new AfterPoll((now) =>
     this.closeIdle(socketsReceiving(this.server), 0, now),
   );
+  /** Connections accepted so far (TCP, before any TLS handshake): the listener's close reads it. */
+  private accepted = 0;
+  /** A listener close asked for and waiting for the accept queue to be empty. */
+  private listenerClose: NodeJS.Immediate | undefined;
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
   private handoverTimer: ReturnType<typeof setTimeout> | undefined;
   private requestTimer: ReturnType<typeof setTimeout> | undefined;
@@ -151,10 +157,16 @@ export class HttpIntake implements Intake {
       this.onRequest(req, res),
     );
     if (this.server instanceof TlsServer) {
-      this.server.on('connection', (raw: Socket) => this.onRawTlsConnection(raw));
+      this.server.on('connection', (raw: Socket) => {
+        this.accepted++;
+        this.onRawTlsConnection(raw);
+      });
       this.server.on('secureConnection', (socket: TLSSocket) => this.onConnection(socket));
     } else {
-      this.server.on('connection', (socket: Socket) => this.onConnection(socket));
+      this.server.on('connection', (socket: Socket) => {
+        this.accepted++;
+        this.onConnection(socket);
+      });
     }
   }
 
@@ -374,9 +386,10 @@ export class HttpIntake implements Intake {
     // Traffic that never stops (a load balancer that never notices, clients straight to the
     // server) would keep the HTTP wave open until FORCEFUL cut what it admitted last: past this
     // point new connections are refused, which a client can retry, and the wave drains. A
-    // matter of time only, so on the timer: a busy loop must not put it off.
+    // matter of time only, so decided on the timer (a busy loop must not put it off); the close
+    // itself follows the next poll phase, which accepts what queued up while the loop stalled.
     const now = performance.now();
-    if (now - (this.closedAt ?? now) >= this.acceptAfterCloseMs) this.stopAccepting();
+    if (now - (this.closedAt ?? now) >= this.acceptAfterCloseMs) this.closeListenerSoon();
     this.sweepCheck.request();
   }
 
@@ -484,10 +497,43 @@ export class HttpIntake implements Intake {
     this.sweep = undefined;
     this.sweepCheck.cancel();
     this.arrivalsHeld?.();
+    // At once, unlike the close at half the graceful budget: the wave ends after a sweep that
+    // follows a poll phase, so nothing is queued from a stall, and a connection accepted from
+    // now on could only be answered 503.
     this.stopAccepting();
     // Not in this tick: the wave may have ended in the middle of a poll phase, or after a
     // stall, with requests still unread in the sockets of connections that look idle.
     this.idleCheck.request();
+  }
+
+  /**
+   * Half the graceful budget after intake closed, with the HTTP wave still running (traffic
+   * that never stops): closes the listener once the kernel's accept queue is empty — what is
+   * accepted meanwhile is admitted and served. Closing it at once resets every
+   * connection still queued (handshake done, not accepted yet) — a request its client already
+   * sent is lost, not refused. A timer that fires after the event loop stalled runs before the
+   * poll phase that accepts what queued up meanwhile, and a poll phase accepts only one or two
+   * connections (libuv, measured on Node 20 and 24). So the close waits, in the check phase
+   * after each poll phase, for a turn of the loop that accepted nothing; under a flood of
+   * connections, at most `LISTENER_CLOSE_TURNS` turns.
+   */
+  private closeListenerSoon(): void {
+    if (this.acceptingEnded || this.listenerClose !== undefined) return;
+    let turns = 0;
+    // Asked for in the middle of a poll phase, the first check follows only part of one: it
+    // only starts the count. Each later check follows a whole poll phase.
+    let seen: number | undefined;
+    const check = (): void => {
+      this.listenerClose = undefined;
+      if (this.acceptingEnded) return;
+      if (this.accepted !== seen && ++turns < LISTENER_CLOSE_TURNS) {
+        seen = this.accepted;
+        this.listenerClose = setImmediate(check);
+        return;
+      }
+      this.stopAccepting();
+    };
+    this.listenerClose = setImmediate(check);
   }
 
   /**
@@ -498,6 +544,8 @@ export class HttpIntake implements Intake {
   private stopAccepting(): void {
     if (this.acceptingEnded) return;
     this.acceptingEnded = true;
+    if (this.listenerClose !== undefined) clearImmediate(this.listenerClose);
+    this.listenerClose = undefined;
     // net's close, not http's: http's would destroy idle connections without looking at what
     // they are receiving, and probes keep their connections.
     if (this.server.listening) NetServer.prototype.close.call(this.server);
