@@ -48,7 +48,7 @@ let createFromTemplate: <T>(
   coordinator: LifecycleCoordinator,
   template: CallTaskTemplate,
   fn: (ctx: TaskContext) => Promise<T> | T,
-) => ManagedTask<T>;
+) => TaskRecord<T>;
 
 function checkFunction(path: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') {
@@ -437,7 +437,7 @@ export class LifecycleCoordinator {
   #createCallTask<T>(
     template: CallTaskTemplate,
     fn: (ctx: TaskContext) => Promise<T> | T,
-  ): ManagedTask<T> {
+  ): TaskRecord<T> {
     // Numbered first, as `createTask({ name: ... })` was called with it: a refused call uses it.
     const name = template.nextName();
     const run = this.#run;
@@ -643,6 +643,6 @@ export function createCallTask<T>(
   coordinator: LifecycleCoordinator,
   template: CallTaskTemplate,
   fn: (ctx: TaskContext) => Promise<T> | T,
-): ManagedTask<T> {
+): TaskRecord<T> {
   return createFromTemplate(coordinator, template, fn);
 }

@@ -2,7 +2,7 @@ import { CallTaskTemplate } from '../core/call-task-template.js';
 import { createCallTask, type LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
 import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
 import { describeError } from '../core/describe.js';
-import type { ManagedTask } from '../core/task.interface.js';
+import type { TaskRecord } from '../core/task-record.js';
 import {
   bindLayer,
   dispatchLayers,
@@ -97,7 +97,7 @@ export function bindCallTask(
   bindLayer(layer, instance, (self, original, args) => {
     let ended = PENDING as number;
     let result: unknown;
-    let task: ManagedTask<unknown>;
+    let task: TaskRecord<unknown>;
     try {
       task = createCallTask(coordinator, template, () => {
         try {
@@ -122,8 +122,9 @@ export function bindCallTask(
     if (ended === THREW) throw result;
     if (ended === RETURNED) return result;
     // The task's own outcome promise: `Promise.resolve(task)` would first schedule a job to
-    // call the thenable's `then` — one more promise and turn of the queue per call.
-    return task.then();
+    // call the thenable's `then`, and `task.then()` chain one more promise on it — each one
+    // more promise and turn of the queue per call.
+    return task.outcomePromise();
   });
 }
 
