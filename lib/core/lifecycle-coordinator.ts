@@ -1,4 +1,5 @@
 import { Subject, type Observable } from 'rxjs';
+import type { CallTaskTemplate } from './call-task-template.js';
 import { CancelledError } from './cancelled.error.js';
 import type { CallbackResult } from './deadline-run.js';
 import { describeError, stackOf } from './describe.js';
@@ -41,6 +42,13 @@ import type {
   TaskSnapshot,
 } from './task.interface.js';
 import { renderShutdownSummary, renderShutdownTimeline } from './timeline.renderer.js';
+
+/** See `createCallTask`; set by the coordinator's static block, which can reach its internals. */
+let createFromTemplate: <T>(
+  coordinator: LifecycleCoordinator,
+  template: CallTaskTemplate,
+  fn: (ctx: TaskContext) => Promise<T> | T,
+) => TaskRecord<T>;
 
 function checkFunction(path: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') {
@@ -121,6 +129,10 @@ export class LifecycleCoordinator {
    * @param options validated now: a bad value throws an `InvalidLifecycleOptionError`.
    * @param adapter for framework adapters only (the Nest module).
    */
+  static {
+    createFromTemplate = (coordinator, template, fn) => coordinator.#createCallTask(template, fn);
+  }
+
   constructor(options?: LifecycleCoordinatorOptions, adapter: CoordinatorAdapterOptions = {}) {
     const resolved = resolveLifecycleOptions(options ?? {});
     const logger = resolved.logger === undefined ? undefined : guardLogger(resolved.logger);
@@ -418,6 +430,38 @@ export class LifecycleCoordinator {
     return run.runsHook(ctx);
   }
 
+  /**
+   * `createTask` from a template validated once: the same refusal, admission and start, with
+   * no option to check or resolve — only the call's name and its live dependencies.
+   */
+  #createCallTask<T>(
+    template: CallTaskTemplate,
+    fn: (ctx: TaskContext) => Promise<T> | T,
+  ): TaskRecord<T> {
+    // Numbered first, as `createTask({ name: ... })` was called with it: a refused call uses it.
+    const name = template.nextName();
+    const run = this.#run;
+    if (run !== undefined && !this.#calledFromLiveWork(run)) {
+      throw new ShutdownInProgressError('start a task');
+    }
+    const registry = this.#registry;
+    registry.assertNotTaken(name);
+    const dependsOn = template.dependsOn;
+    const record = new TaskRecord<T>(
+      this.#observer,
+      ++this.#seq,
+      name,
+      template.priority,
+      dependsOn.length === 0 ? undefined : registry.resolveLive(dependsOn),
+      template.options,
+      template.stop,
+    );
+    registry.add(record);
+    if (run !== undefined) run.admit(record, true);
+    record.start(fn, this.#asyncContext);
+    return record;
+  }
+
   /** `createTask` for intakes: joins a running shutdown's wave while it is open. */
   #admit<T>(
     fn: (ctx: TaskContext) => Promise<T> | T,
@@ -582,4 +626,23 @@ export class LifecycleCoordinator {
     this.#emit(() => ({ type: 'state', state, previous, at: Date.now() }));
     this.#debug?.(`lifecycle ${previous} → ${state}`);
   }
+}
+
+/**
+ * Creates a task from `template` — what `createTask()` does with the template's options and the
+ * name `<name>#<n>`, without validating them again: the fast path of
+ * `@ManagedTask({ start: 'call' })`, one task per call. Throws `ShutdownInProgressError` once a
+ * shutdown began (unless called from work in flight) and `DuplicateTaskNameError` when the
+ * call's name is taken.
+ *
+ * @example
+ * const template = new CallTaskTemplate({ name: 'Jobs.process' });
+ * await createCallTask(coordinator, template, () => jobs.process(job)); // task "Jobs.process#1"
+ */
+export function createCallTask<T>(
+  coordinator: LifecycleCoordinator,
+  template: CallTaskTemplate,
+  fn: (ctx: TaskContext) => Promise<T> | T,
+): TaskRecord<T> {
+  return createFromTemplate(coordinator, template, fn);
 }

@@ -52,6 +52,10 @@ export interface ShutdownPlan {
   readonly hooks: HookEntry[];
   /** Every entry, at the `planIndex` of its node. */
   readonly entries: Entry[];
+  /** Tasks planned that had not ended (counted while planning: no second pass). */
+  readonly running: number;
+  /** Tasks planned that had ended but were still cleaning up: the shutdown waits for them too. */
+  readonly cleaningUp: readonly TaskEntry[];
 }
 
 type Entry = TaskEntry | HookEntry;
@@ -144,14 +148,18 @@ export function planShutdown(
   hooks: readonly HookRecord[],
 ): ShutdownPlan {
   const all: Entry[] = [];
-  const plan: ShutdownPlan = { waves: [], tasks: [], hooks: [], entries: all };
+  const cleaningUp: TaskEntry[] = [];
   let hookNeedsTask = false;
+  // The latest wave any entry is in, kept up to date as entries are placed (no pass to find it).
+  let lastWave = -1;
   for (const hook of hooks) {
     hook.planIndex = all.length;
+    const wave = priorityWave(hook.priority);
+    if (wave > lastWave) lastWave = wave;
     all.push({
       kind: 'hook',
       hook,
-      wave: priorityWave(hook.priority),
+      wave,
       pendingDependents: 0,
       run: undefined,
       startedAt: undefined,
@@ -164,18 +172,27 @@ export function planShutdown(
     }
   }
   const hookCount = all.length;
+  let running = 0;
   for (let record = first; record !== undefined; record = record.next) {
     record.planIndex = all.length;
-    all.push(taskEntry(record, PRIORITY_LEVELS - 1 - record.priority));
+    const wave = PRIORITY_LEVELS - 1 - record.priority;
+    if (wave > lastWave) lastWave = wave;
+    const entry = taskEntry(record, wave);
+    all.push(entry);
+    // Read here, while the record is at hand: the run needs both and would walk them again.
+    if (!record.ended) running++;
+    else if (!record.cleanupDone) cleaningUp.push(entry);
   }
+  const plan: ShutdownPlan = { waves: [], tasks: [], hooks: [], entries: all, running, cleaningUp };
 
   if (hookNeedsTask) placeByKahn(plan);
-  else placeBackwards(plan);
+  else lastWave = Math.max(lastWave, placeBackwards(plan));
 
+  // In stop order, as `tasks` lists them (sort is stable; almost always empty).
+  if (cleaningUp.length > 1) cleaningUp.sort((a, b) => a.wave - b.wave);
   // Waves in order; within a wave, first created (registered) first.
   const waves = plan.waves;
-  let waveCount = 0;
-  for (const entry of all) if (entry.wave >= waveCount) waveCount = entry.wave + 1;
+  const waveCount = hookNeedsTask ? countWaves(all) : lastWave + 1;
   for (let index = 0; index < waveCount; index++) waves.push({ index, tasks: [], hooks: [] });
   for (let i = 0; i < hookCount; i++) {
     const entry = all[i] as HookEntry;
@@ -192,9 +209,19 @@ export function planShutdown(
   return plan;
 }
 
-/** The backward pass: every entry's dependents come later in `entries`, so are already placed. */
-function placeBackwards(plan: ShutdownPlan): void {
+function countWaves(all: readonly Entry[]): number {
+  let count = 0;
+  for (const entry of all) if (entry.wave >= count) count = entry.wave + 1;
+  return count;
+}
+
+/**
+ * The backward pass: every entry's dependents come later in `entries`, so are already placed.
+ * Returns the latest wave it moved an entry to (-1 when it moved none).
+ */
+function placeBackwards(plan: ShutdownPlan): number {
   const all = plan.entries;
+  let lastWave = -1;
   for (let i = all.length - 1; i >= 0; i--) {
     const entry = all[i];
     const dependencies =
@@ -204,9 +231,13 @@ function placeBackwards(plan: ShutdownPlan): void {
     for (const dependency of dependencies) {
       const target = entryOf(plan, dependency);
       // A dependency that ended before the shutdown has no entry: nothing to wait for.
-      if (target !== undefined && target.wave < next) target.wave = next;
+      if (target !== undefined && target.wave < next) {
+        target.wave = next;
+        if (next > lastWave) lastWave = next;
+      }
     }
   }
+  return lastWave;
 }
 
 /** Kahn's algorithm from the dependents down, for graphs where a hook depends on a task. */

@@ -134,12 +134,10 @@ export class ShutdownRun {
     this.#plan = plan;
     this.#reason = reason;
     this.#lastArrivalAt = this.#startedAt;
-    for (const entry of plan.tasks) {
-      const record = entry.record;
-      if (!record.ended) this.#runningTasks++;
-      // A task that ended just before the shutdown may still be cleaning up: wait for it too.
-      else if (!record.cleanupDone) this.#awaitingCleanup.add(entry);
-    }
+    // Counted by the plan as it was made: no pass over every task here.
+    this.#runningTasks = plan.running;
+    // A task that ended just before the shutdown may still be cleaning up: wait for it too.
+    for (const entry of plan.cleaningUp) this.#awaitingCleanup.add(entry);
   }
 
   /** Resolves with the final report. */

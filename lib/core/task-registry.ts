@@ -45,6 +45,27 @@ export class TaskRegistry {
     if (this.named.has(name)) throw new DuplicateTaskNameError(name);
   }
 
+  /**
+   * Throws when `name` is taken, without the generated-form test: for a name known not to have
+   * that form (a call template's `<name>#<n>`).
+   */
+  assertNotTaken(name: string): void {
+    if (this.named.has(name)) throw new DuplicateTaskNameError(name);
+  }
+
+  /**
+   * The live nodes among `names`, skipping those not registered (a call template's
+   * dependencies that have ended); `undefined` when none is.
+   */
+  resolveLive(names: readonly string[]): DependencyNode[] | undefined {
+    let nodes: DependencyNode[] | undefined;
+    for (const name of names) {
+      const node = this.lookup(name);
+      if (node !== undefined) (nodes ??= []).push(node);
+    }
+    return nodes;
+  }
+
   /** Resolves `dependsOn` names to live nodes now; a task binds to what exists at creation. */
   resolve(owner: string, names: Iterable<string> | undefined): DependencyNode[] | undefined {
     if (names === undefined) return undefined;

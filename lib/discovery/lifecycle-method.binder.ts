@@ -1,7 +1,8 @@
-import type { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
+import { CallTaskTemplate } from '../core/call-task-template.js';
+import { createCallTask, type LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
 import type { LifecycleLogger } from '../core/lifecycle-logger.interface.js';
 import { describeError } from '../core/describe.js';
-import type { ManagedTask } from '../core/task.interface.js';
+import type { TaskRecord } from '../core/task-record.js';
 import {
   bindLayer,
   dispatchLayers,
@@ -16,13 +17,12 @@ import {
 } from '../primitives/cancellation-safe.js';
 import type { CancellationSafeDeclaration } from './cancellation-safe.validator.js';
 import type { CleanupReference } from './declaration-checks.js';
-import { liveDependencies } from './declaration-order.js';
 import type { ManagedTaskDeclaration } from './managed-task.validator.js';
 
 type Method = (...args: unknown[]) => unknown;
 
-/** What binding a `start: 'call'` method needs of the coordinator (public methods only). */
-export type CallTaskCoordinator = Pick<LifecycleCoordinator, 'createTask' | 'isRegistered'>;
+/** The coordinator a `start: 'call'` method's calls become tasks of. */
+export type CallTaskCoordinator = LifecycleCoordinator;
 
 function noop(): void {}
 
@@ -81,43 +81,38 @@ export function bindCallTask(
   const layer = layerOf(method, 'managed-task');
   if (layer === undefined) return;
   const isAsync = isAsyncFunction(rootMethod(layer));
-  const { name, priority, cleanupTimeoutMs, dependsOn, stop } = declaration;
   const cleanup =
     declaration.cleanup === undefined ? undefined : cleanupOf(instance, declaration.cleanup);
-  // The caller receives the failure: logging it too would report it twice.
-  const onError = declaration.onError?.bind(instance) ?? noop;
-  const isRegistered = (dependency: string): boolean => coordinator.isRegistered(dependency);
-  let calls = 0;
+  // Validated and resolved once, here: a call pays for its name and its record, not its options.
+  const template = new CallTaskTemplate({
+    name: declaration.name,
+    priority: declaration.priority,
+    dependsOn: declaration.dependsOn,
+    cleanup,
+    cleanupTimeoutMs: declaration.cleanupTimeoutMs,
+    // The caller receives the failure: logging it too would report it twice.
+    onError: declaration.onError?.bind(instance) ?? noop,
+    stop: declaration.stop,
+  });
   bindLayer(layer, instance, (self, original, args) => {
     let ended = PENDING as number;
     let result: unknown;
-    let task: ManagedTask<unknown>;
+    let task: TaskRecord<unknown>;
     try {
-      task = coordinator.createTask(
-        () => {
-          try {
-            const value = original.apply(self, args);
-            if (!isThenable(value)) {
-              ended = RETURNED;
-              result = value;
-            }
-            return value;
-          } catch (error) {
-            ended = THREW;
-            result = error;
-            throw error;
+      task = createCallTask(coordinator, template, () => {
+        try {
+          const value = original.apply(self, args);
+          if (!isThenable(value)) {
+            ended = RETURNED;
+            result = value;
           }
-        },
-        {
-          priority,
-          cleanup,
-          cleanupTimeoutMs,
-          onError,
-          name: `${name}#${++calls}`,
-          dependsOn: liveDependencies(dependsOn, isRegistered),
-          stop,
-        },
-      );
+          return value;
+        } catch (error) {
+          ended = THREW;
+          result = error;
+          throw error;
+        }
+      });
     } catch (error) {
       // Refused (shutdown began): the way the method itself would fail.
       if (isAsync) return Promise.reject(error);
@@ -127,8 +122,9 @@ export function bindCallTask(
     if (ended === THREW) throw result;
     if (ended === RETURNED) return result;
     // The task's own outcome promise: `Promise.resolve(task)` would first schedule a job to
-    // call the thenable's `then` — one more promise and turn of the queue per call.
-    return task.then();
+    // call the thenable's `then`, and `task.then()` chain one more promise on it — each one
+    // more promise and turn of the queue per call.
+    return task.outcomePromise();
   });
 }
 

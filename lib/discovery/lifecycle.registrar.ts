@@ -15,11 +15,8 @@ import { bindCallTask, bindCancellationSafe, cleanupOf } from './lifecycle-metho
 import { validateManagedTask, type ManagedTaskDeclaration } from './managed-task.validator.js';
 import { validateOnShutdown, type OnShutdownDeclaration } from './on-shutdown.validator.js';
 
-/** What registration needs of the coordinator (public methods only). */
-export type RegistrationCoordinator = Pick<
-  LifecycleCoordinator,
-  'createTask' | 'registerShutdownHook' | 'isRegistered' | 'options'
->;
+/** The coordinator registration binds to (`start: 'call'` calls use its internal fast path). */
+export type RegistrationCoordinator = LifecycleCoordinator;
 
 type Method = (...args: unknown[]) => unknown;
 
