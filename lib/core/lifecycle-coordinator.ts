@@ -125,14 +125,15 @@ export class LifecycleCoordinator {
   #seq = 0;
   #reportLogged = false;
 
-  /**
-   * @param options validated now: a bad value throws an `InvalidLifecycleOptionError`.
-   * @param adapter for framework adapters only (the Nest module).
-   */
+  // The one way in to #createCallTask from outside the class (`createCallTask`, internal).
   static {
     createFromTemplate = (coordinator, template, fn) => coordinator.#createCallTask(template, fn);
   }
 
+  /**
+   * @param options validated now: a bad value throws an `InvalidLifecycleOptionError`.
+   * @param adapter for framework adapters only (the Nest module).
+   */
   constructor(options?: LifecycleCoordinatorOptions, adapter: CoordinatorAdapterOptions = {}) {
     const resolved = resolveLifecycleOptions(options ?? {});
     const logger = resolved.logger === undefined ? undefined : guardLogger(resolved.logger);
