@@ -70,6 +70,7 @@ export type { HttpIntakeContext } from './intake/http/http.intake.js';
 export type {
   HttpIntakeOptions,
   ResolvedHttpIntakeOptions,
+  ResolvedRequestTracking,
 } from './intake/http/http-intake.options.js';
 export type { HttpIntakeReport } from './intake/http/http-intake.report.js';
 export type {

@@ -35,14 +35,28 @@ export interface HttpIntakeOptions {
   handoverMs?: number;
 }
 
-/** The request-tracking options `http` and `http2` share, after defaults. */
+/**
+ * The request-tracking options `http` and `http2` share, after defaults.
+ *
+ * @example
+ * const tracking: ResolvedRequestTracking = {
+ *   priority: TaskPriority.HIGH,
+ *   requestTimeoutMs: undefined,
+ *   exclude: ['/health'],
+ * };
+ */
 export interface ResolvedRequestTracking {
   readonly priority: TaskPriority;
   readonly requestTimeoutMs: number | undefined;
   readonly exclude: readonly string[];
 }
 
-/** The `http` option after defaults. */
+/**
+ * The `http` option after defaults.
+ *
+ * @example
+ * resolveHttpIntakeOptions(true)?.handoverMs; // 500
+ */
 export interface ResolvedHttpIntakeOptions extends ResolvedRequestTracking {
   readonly handoverMs: number;
 }
