@@ -94,10 +94,12 @@ export function checkInvariants(
     const lingering = Object.keys(report.lingering);
     if (lingering.length > 0) {
       const text = `lingering: ${JSON.stringify(report.lingering)}`;
-      // Known finding 2: now and then one `Timeout` is listed though the process then exits on
-      // its own (seen with TLS and an escalated shutdown): a handle released just after the audit.
+      // Known findings 1 and 2 (README "Known findings"): now and then one `Timeout`, or the
+      // listening socket (`TCPServerWrap`), is listed though the process then exits on its own:
+      // a handle whose close had begun when the report was audited. Anything else is a leak.
       const transient =
-        lingering.every((type) => type === 'Timeout') && exitLine?.endsWith(' natural');
+        lingering.every((type) => type === 'Timeout' || type === 'TCPServerWrap') &&
+        exitLine?.endsWith(' natural');
       if (transient === true) known(text);
       else fail(text);
     }

@@ -93,6 +93,24 @@ describe('the fault campaign invariants', () => {
     expect(violations({ lines })).toEqual(['lingering: {"TCPSocketWrap":1}']);
   });
 
+  it('report a listener or a timer still closing at the audit as a known finding, unless it held the process', () => {
+    const closing = (exitLine: string) =>
+      result().lines.map((l) =>
+        l.startsWith('REPORT ')
+          ? report({ lingering: { TCPServerWrap: 1 } })
+          : l === 'EXIT 0 natural'
+            ? exitLine
+            : l,
+      );
+    expect(checkInvariants(scenario, result({ lines: closing('EXIT 0 natural') }))).toEqual({
+      violations: [],
+      known: ['known finding: lingering: {"TCPServerWrap":1}'],
+    });
+    expect(violations({ lines: closing('EXIT 0 forced') })).toEqual(
+      expect.arrayContaining(['lingering: {"TCPServerWrap":1}']),
+    );
+  });
+
   it('fail a cleanup run twice, a hook never run, a faulty task the report calls fine', () => {
     const lines = [
       'ACCEPTED c0-0',
