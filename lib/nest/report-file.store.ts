@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { ShutdownReport } from '../core/shutdown-report.interface.js';
 import { describeError } from '../core/describe.js';
+import { writeFileAtomicSync } from '../primitives/write-file-atomic-sync.js';
 import { writeJsonAtomic } from '../primitives/write-json-atomic.js';
 
 /** What reading the previous report gave. */
@@ -57,23 +57,7 @@ export function storeReport(path: string, report: ShutdownReport): Promise<void>
  */
 export function storeReportSync(path: string, report: ShutdownReport): void {
   const text = `${JSON.stringify(report, null, 2)}\n`;
-  const temp = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
-  );
-  try {
-    const fd = openSync(temp, 'wx');
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
+  writeFileAtomicSync(path, text);
 }
 
 /** Why the report could not be saved next to `path` — no directory, not one, not writable — or nothing. */

@@ -1,18 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
 import { describeError, safeText } from '../core/describe.js';
 import type { ShutdownReport } from '../core/shutdown-report.interface.js';
 import { TaskState } from '../core/task-state.enum.js';
+import { writeFileAtomicSync } from '../primitives/write-file-atomic-sync.js';
 
 /** What Kubernetes reads (`terminationMessagePath`) and shows in `kubectl describe pod`. */
 export const KUBERNETES_TERMINATION_LOG = '/dev/termination-log';
@@ -218,22 +208,11 @@ export function summarizeShutdown(
  * writeTerminationLog('/dev/termination-log', summarizeShutdown(report));
  */
 export function writeTerminationLog(path: string, text: string): void {
-  const temp = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
-  );
   try {
-    const fd = openSync(temp, 'wx');
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
+    writeFileAtomicSync(path, text);
     return;
   } catch {
-    rmSync(temp, { force: true });
+    // The kubelet bind-mounts the file: a rename onto it fails (EBUSY). Written in place then.
   }
   // One write of at most 4 KB: a reader sees the old message or the new one in all but a crash.
   writeFileSync(path, text, 'utf8');
