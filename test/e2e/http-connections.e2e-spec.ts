@@ -5,6 +5,7 @@ import { Agent, createServer, type Server } from 'node:http';
 import { ShutdownPhase, type AsyncLifecycleOptions } from '../../lib/index.js';
 import { httpGet } from '../support/http-client.js';
 import { deferred } from '../support/deferred.js';
+import { listenerClosed } from '../support/listener-closed.js';
 import { startIntakeApp, type AdapterName, type Gate } from '../support/http-intake-app.js';
 import { draining, nextEvent, phaseEntered } from '../support/lifecycle-events.js';
 import { OpenApps } from '../support/nest-app.js';
@@ -396,23 +397,12 @@ describe.each<AdapterName>(['express', 'fastify'])(
         const held = httpGet(`${url}/hold/a`);
         await gates.gate('a').entered.promise;
         // The successor (a restart behind a proxy with a fixed list of backends): it takes the
-        // port the moment the server lets go of it. No event says so ('close' waits for every
-        // connection): the listening handle's own close is watched instead.
-        const server = app.getHttpServer() as Server;
-        const unlistened = deferred();
-        const handle = (
-          server as unknown as { _handle: { close: (...args: unknown[]) => unknown } }
-        )._handle;
-        const closeHandle = handle.close.bind(handle);
-        handle.close = (...args: unknown[]) => {
-          const closed = closeHandle(...args);
-          unlistened.resolve();
-          return closed;
-        };
+        // port the moment the server lets go of it.
+        const unlistened = listenerClosed(app.getHttpServer() as Server);
         const successor = createServer((_req, res) => res.end('successor'));
         cleanups.push(() => new Promise((resolve) => successor.close(resolve)));
         const bind = async (): Promise<void> => {
-          await unlistened.promise;
+          await unlistened;
           await new Promise<void>((resolve, reject) => {
             successor.once('error', reject);
             successor.listen(port, '127.0.0.1', resolve);
@@ -475,19 +465,7 @@ describe.each<AdapterName>(['express', 'fastify'])(
           gates.criticalRelease.resolve();
           const held = httpGet(`${url}/hold/a`); // keeps the HTTP wave open
           await gates.gate('a').entered.promise;
-          // No event says the listener closed ('close' waits for every connection): the
-          // listening handle's own close is watched, as in the hand-over test above.
-          const server = app.getHttpServer() as Server;
-          const unlistened = deferred();
-          const handle = (
-            server as unknown as { _handle: { close: (...args: unknown[]) => unknown } }
-          )._handle;
-          const closeHandle = handle.close.bind(handle);
-          handle.close = (...args: unknown[]) => {
-            const closed = closeHandle(...args);
-            unlistened.resolve();
-            return closed;
-          };
+          const unlistened = listenerClosed(app.getHttpServer() as Server);
           const intakeClosed = phaseEntered(coordinator, ShutdownPhase.GRACEFUL);
           const closing = app.close();
           await intakeClosed;
@@ -497,7 +475,7 @@ describe.each<AdapterName>(['express', 'fastify'])(
           await late.untilText('fast');
           await late.get('/hold/b');
           await entered(gates.gate('b'), late);
-          await unlistened.promise;
+          await unlistened;
           // The hand-over's timer was set as the listener closed; a 1 ms timer set after it
           // runs after it (handoverMs 0 is a 1 ms timer too), long before a 1.5 s one.
           await new Promise((resolve) => setTimeout(resolve, 1));
