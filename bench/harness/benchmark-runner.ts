@@ -22,6 +22,7 @@ export const DISPLAY_NAMES: Readonly<Record<ImplementationName, string>> = {
   ours: 'ours',
   raw: 'raw',
   'naive-raw': 'naive raw',
+  'raw-waves': 'raw in waves',
   effect: 'effect',
   'effect-signal': 'effect (signal)',
   'nest-naive': 'nest-naive',

@@ -16,6 +16,7 @@ const COLORS: Readonly<Record<string, string>> = {
   'ours-stopped': '#ff7f0e',
   raw: '#1f77b4',
   'naive-raw': '#17becf',
+  'raw-waves': '#8c564b',
   effect: '#2ca02c',
   'effect-signal': '#98df8a',
   'nest-naive': '#9467bd',

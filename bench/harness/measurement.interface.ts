@@ -5,6 +5,8 @@
  *   shared abort reason, `Promise.allSettled`);
  * - `naive-raw`: the same written as it usually is: `abort()` without a reason (a DOMException
  *   and its stack per task), a closure per task;
+ * - `raw-waves`: raw stopping the seeded graph in the same waves as ours (each wave aborted and
+ *   awaited before the next): what a hand-written *ordered* shutdown costs;
  * - `effect`: Effect fibers, signal-free (`Fiber.interruptAll`);
  * - `effect-signal`: Effect fibers doing the same AbortSignal work (`Effect.promise((signal) …)`);
  * - `nest-naive`: a Nest application whose `onApplicationShutdown` aborts and awaits its tasks;
@@ -16,6 +18,7 @@ export const IMPLEMENTATIONS = [
   'ours',
   'raw',
   'naive-raw',
+  'raw-waves',
   'effect',
   'effect-signal',
   'nest-naive',

@@ -104,11 +104,28 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
       ours: () => import('./shutdown-honouring-signal/ours.js'),
       raw: () => import('./shutdown-honouring-signal/raw.js'),
       'naive-raw': using(async () => (await import('./shutdown-honouring-signal/raw.js')).runNaive),
+      'raw-waves': () => import('./shutdown-honouring-signal/raw-waves.js'),
       'effect-signal': () => import('./shutdown-honouring-signal/effect.js'),
       effect: using(
         async () => (await import('./shutdown-honouring-signal/effect.js')).runSignalFree,
       ),
       'nest-naive': () => import('./shutdown-honouring-signal/nest-naive.js'),
+    },
+  },
+  {
+    // Not a DESIGN §6 row: the §6 target applied to raw's own work (one pass, no order), to
+    // tell what the engine's machinery costs from what the seeded graph's ordering costs.
+    id: `${HONOURING}-flat`,
+    metric: 'shutdown, tasks honour their signal (one priority, no dependencies)',
+    unit: 'ms',
+    counts: 'tasks',
+    sizes: [1_000, 10_000, 100_000],
+    quickSizes: [10_000],
+    statistic: 'median',
+    targets: [{ kind: 'ratio', against: 'raw', max: 1.2 }],
+    implementations: {
+      ours: () => import('./shutdown-honouring-signal/ours-flat.js'),
+      raw: () => import('./shutdown-honouring-signal/raw.js'),
     },
   },
   {
