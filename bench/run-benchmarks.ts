@@ -49,14 +49,14 @@ if (argv[0] === CHILD_FLAG) {
   if (out === undefined) {
     console.log(`\n--quick: results not written (pass --out <file> to keep them)`);
   } else {
-    await writeResults(out, results);
-    const chart = renderChart(results);
-    const written = [path.relative(process.cwd(), out)];
+    const written = await writeResults(out, results, options.merge);
+    const chart = renderChart(written);
+    const files = [path.relative(process.cwd(), out)];
     if (chart !== '') {
       const chartFile = path.join(path.dirname(out), `chart-${nodeKey(results.machine.node)}.svg`);
       await writeFile(chartFile, chart);
-      written.push(path.relative(process.cwd(), chartFile));
+      files.push(path.relative(process.cwd(), chartFile));
     }
-    console.log(`\nwrote ${written.join(', ')}`);
+    console.log(`\nwrote ${files.join(', ')}`);
   }
 }

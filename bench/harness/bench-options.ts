@@ -15,6 +15,11 @@ export interface BenchOptions {
   readonly node: string;
   /** Where results go; default `bench/results.json` of the package, none under --quick. */
   readonly out: string | undefined;
+  /**
+   * Replace only the rows of the scenarios run (with `--only`) in the results file's entry for
+   * this Node version, keeping the others; the entry lists what was re-measured, and when.
+   */
+  readonly merge: boolean;
 }
 
 export const DEFAULT_RUNS = 5;
@@ -29,6 +34,8 @@ export const USAGE = `Usage: node --expose-gc .build/bench/run-benchmarks.js [op
   --seed <n>       seed of the task graph (default ${DEFAULT_SEED})
   --out <file>     results file (default bench/results.json, merged by Node major version;
                    --quick writes none unless given); the chart goes next to it
+  --merge          with --only: replace just those scenarios' rows of this Node version's
+                   entry in the results file (same Node version only), keep the rest
   --compare [file] the last run of each Node version in the results file, side by side
   --child <scenario> <implementation> <n> [--seed <n>] [--no-warmup] [--quick] [--profile <file>]
                    one measurement in this process, printed as JSON; --profile writes a
@@ -56,6 +63,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let seed = DEFAULT_SEED;
   let node = process.execPath;
   let out: string | undefined;
+  let merge = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     switch (flag) {
@@ -84,6 +92,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         out = argv[++i];
         if (out === undefined) throw new Error(`--out expects a file\n${USAGE}`);
         break;
+      case '--merge':
+        merge = true;
+        break;
       case '--help':
       case '-h':
         console.log(USAGE);
@@ -93,6 +104,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         throw new Error(`Unknown option ${flag}\n${USAGE}`);
     }
   }
+  if (merge && only.length === 0) {
+    throw new Error(`--merge re-measures some scenarios: name them with --only\n${USAGE}`);
+  }
+  if (merge && quick) throw new Error(`--merge keeps full runs: not with --quick\n${USAGE}`);
   return {
     quick,
     runs: runs ?? (quick ? QUICK_RUNS : DEFAULT_RUNS),
@@ -101,5 +116,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     seed,
     node,
     out,
+    merge,
   };
 }

@@ -64,9 +64,21 @@ export interface BenchResults {
   readonly machine: MachineInfo;
   /** The 1-minute load average when the run began and when it ended. */
   readonly load: { readonly start: number; readonly end: number };
-  readonly options: Omit<BenchOptions, 'out' | 'node'>;
+  readonly options: Omit<BenchOptions, 'out' | 'node' | 'merge'>;
   readonly rows: readonly RowResult[];
   readonly growth: readonly GrowthResult[];
+  /** Scenarios measured again later into this entry (`--merge`), each with its own run's data. */
+  readonly remeasured?: readonly Remeasurement[];
+}
+
+/** One `--only … --merge` run folded into an entry. */
+export interface Remeasurement {
+  readonly scenarios: readonly string[];
+  readonly generatedAt: string;
+  readonly durationS: number;
+  readonly node: string;
+  readonly load: { readonly start: number; readonly end: number };
+  readonly runs: number;
 }
 
 /** What bench/results.json holds: the last full run on each Node major version. */

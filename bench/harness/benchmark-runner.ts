@@ -267,7 +267,7 @@ export async function runBenchmarks(
     const result = growthOf(scenario, rows);
     if (result !== undefined) growth.push(result);
   }
-  const { out: _out, node: _node, ...recorded } = options;
+  const { out: _out, node: _node, merge: _merge, ...recorded } = options;
   return {
     generatedAt: new Date().toISOString(),
     durationS: Math.round((performance.now() - started) / 1000),

@@ -65,6 +65,13 @@ export function renderComparison(file: ResultsFile): string {
         `${run.machine.cpuModel} × ${run.machine.cpuCount}, load average ${run.load.start} → ` +
         `${run.load.end}, ${run.options.runs} run(s) per figure${run.options.quick ? ' (--quick)' : ''}, ${run.durationS} s`,
     );
+    for (const again of run.remeasured ?? []) {
+      lines.push(
+        `  - measured again (\`--merge\`): ${again.scenarios.join(', ')} — ended ` +
+          `${again.generatedAt.slice(0, 16).replace('T', ' ')} UTC, load average ${again.load.start} → ` +
+          `${again.load.end}, ${again.runs} run(s) per figure, ${again.durationS} s`,
+      );
+    }
   }
   return lines.join('\n');
 }
