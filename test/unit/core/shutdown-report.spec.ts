@@ -1,11 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { CancelledError } from '../../../lib/core/cancelled.error.js';
+import { LifecycleCoordinator } from '../../../lib/core/lifecycle-coordinator.js';
 import { planShutdown, type TaskEntry } from '../../../lib/core/shutdown-plan.js';
 import { ShutdownPhase } from '../../../lib/core/shutdown-phase.enum.js';
 import { taskReport } from '../../../lib/core/shutdown-report.js';
 import { TaskPriority } from '../../../lib/core/task-priority.enum.js';
 import { TaskRecord, type TaskObserver } from '../../../lib/core/task-record.js';
 import { TaskState } from '../../../lib/core/task-state.enum.js';
+import type { ShutdownReport } from '../../../lib/core/shutdown-report.interface.js';
+import { deferred, untilAborted } from '../../support/deferred.js';
 
 const observer: TaskObserver = {
   cleanupTimeoutMs: 1000,
@@ -124,5 +127,65 @@ describe('shutdown report rows', () => {
     const first = taskReport(db, 100);
     first.dependsOn.push('mutated');
     expect(taskReport(db, 100).dependsOn).toEqual([]);
+  });
+});
+
+// A finished report builds its rows when `tasks` is first read: it must read like one built
+// at once, and a report that something can still change must not wait to be read.
+describe('shutdown report task list', () => {
+  async function finishedReport(): Promise<ShutdownReport> {
+    const coordinator = new LifecycleCoordinator({ progressIntervalMs: 0 });
+    coordinator.createTask((ctx) => untilAborted(ctx.signal), { name: 'db' });
+    coordinator.createTask((ctx) => untilAborted(ctx.signal), {
+      name: 'worker',
+      dependsOn: ['db'],
+    });
+    const release = deferred<void>();
+    coordinator.createTask(() => release.promise, { name: 'draining', stop: 'drain' });
+    queueMicrotask(release.resolve);
+    return coordinator.shutdown({ reason: 'test' });
+  }
+
+  it('a finished report lists every task, in wave order, where JSON expects the list', async () => {
+    const report = await finishedReport();
+    expect(report.total).toBe(3);
+    expect(report.tasks.map((task) => [task.name, task.wave, task.state])).toEqual([
+      ['worker', 2, TaskState.CANCELLED],
+      ['draining', 2, TaskState.COMPLETED],
+      ['db', 3, TaskState.CANCELLED],
+    ]);
+    const keys = Object.keys(JSON.parse(JSON.stringify(report)) as object);
+    expect(keys.slice(keys.indexOf('phases'), keys.indexOf('phases') + 3)).toEqual([
+      'phases',
+      'tasks',
+      'hooks',
+    ]);
+    // Read twice, the same rows: built once.
+    expect(report.tasks).toBe(report.tasks);
+    expect(structuredClone(report).tasks).toEqual(report.tasks);
+    expect({ ...report }.tasks).toEqual(report.tasks);
+  });
+
+  it('a frozen report still lists its tasks, and the list can be replaced', async () => {
+    const frozen = Object.freeze(await finishedReport());
+    expect(frozen.tasks).toHaveLength(3);
+    const report = await finishedReport();
+    report.tasks = report.tasks.slice(0, 1);
+    expect(report.tasks.map((task) => task.name)).toEqual(['worker']);
+    const copy = JSON.parse(JSON.stringify(report)) as { tasks: unknown[] };
+    expect(copy.tasks).toHaveLength(1);
+  });
+
+  it('a report taken mid-shutdown keeps what it said when the tasks end later', async () => {
+    const coordinator = new LifecycleCoordinator({ progressIntervalMs: 0 });
+    const release = deferred<void>();
+    coordinator.createTask(() => release.promise, { name: 'slow', stop: 'drain' });
+    const done = coordinator.shutdown({ reason: 'test' });
+    const during = coordinator.getReport();
+    expect(during?.finished).toBe(false);
+    release.resolve();
+    const after = await done;
+    expect(during?.tasks.map((task) => task.state)).toEqual([TaskState.RUNNING]);
+    expect(after.tasks.map((task) => task.state)).toEqual([TaskState.COMPLETED]);
   });
 });
