@@ -27,6 +27,8 @@ export interface CheckResult {
   /** The ratio or value compared. */
   readonly figure: number;
   readonly met: boolean;
+  /** Shown with its own verdict, left out of the row's (see `Target`). */
+  readonly advisory?: string;
 }
 
 /** One row of the table: a scenario at one N. */

@@ -69,11 +69,10 @@ function check(
   if (against === undefined) return undefined;
   const ratio = ours / against;
   if (target.kind === 'ratio-at-least') return { text, figure: ratio, met: ratio >= target.min };
-  return {
-    text,
-    figure: ratio,
-    met: target.strict === true ? ratio < target.max : ratio <= target.max,
-  };
+  const met = target.strict === true ? ratio < target.max : ratio <= target.max;
+  return target.advisory === undefined
+    ? { text, figure: ratio, met }
+    : { text, figure: ratio, met, advisory: target.advisory };
 }
 
 function selectScenarios(options: BenchOptions): ScenarioDefinition[] {
@@ -122,7 +121,14 @@ function summarise(
   };
 }
 
-function checksOf(
+/**
+ * Each target checked against the figures; the row is met when every target that is not
+ * advisory holds (`undefined`: none could be checked).
+ *
+ * @example
+ * checksOf(scenario.targets, scenario.unit, (name) => results[name]?.value);
+ */
+export function checksOf(
   targets: readonly Target[],
   unit: string,
   figureOf: (name: ImplementationName) => number | undefined,
@@ -132,7 +138,8 @@ function checksOf(
     const result = check(target, unit, figureOf);
     if (result !== undefined) checks.push(result);
   }
-  return { checks, met: checks.length === 0 ? undefined : checks.every((c) => c.met) };
+  const deciding = checks.filter((c) => c.advisory === undefined);
+  return { checks, met: deciding.length === 0 ? undefined : deciding.every((c) => c.met) };
 }
 
 async function measureRow(

@@ -10,11 +10,12 @@ function verdict(row: RowResult | undefined): string {
   if (row === undefined) return '—';
   const ours = row.results.ours;
   const checks = row.checks
-    .map((check) =>
-      check.text.includes('×')
+    .map((check) => {
+      const shown = check.text.includes('×')
         ? `${check.figure.toFixed(2)}× ${check.text.replace(/^.*× /, '')}`
-        : formatValue(check.figure, row.unit, ours?.net !== undefined || row.unit === 'µs/call'),
-    )
+        : formatValue(check.figure, row.unit, ours?.net !== undefined || row.unit === 'µs/call');
+      return check.advisory === undefined ? shown : `${shown} (${check.met ? 'met' : 'not met'})`;
+    })
     .join(', ');
   const result = row.met === undefined ? '' : row.met ? ' PASS' : ' FAIL';
   return `${checks}${result}`;

@@ -76,7 +76,12 @@ function baselinesCell(row: RowResult): string {
 
 function checksCell(row: RowResult): string {
   return row.checks
-    .map((c) => (c.text.includes('×') ? `${c.figure.toFixed(2)}× (${c.text})` : c.text))
+    .map((c) => {
+      const shown = c.text.includes('×') ? `${c.figure.toFixed(2)}× (${c.text})` : c.text;
+      return c.advisory === undefined
+        ? shown
+        : `${shown}: ${c.met ? 'PASS' : 'FAIL'}, ${c.advisory}`;
+    })
     .join('; ');
 }
 

@@ -13,6 +13,10 @@ export type Unit = 'ms' | 'B/task' | 'µs/call' | '%' | 'req/s';
  * - `ratio`: ours ÷ `against` at most `max` (`strict`: below);
  * - `ratio-at-least`: ours ÷ `against` at least `min` (requests/s);
  * - `value`: ours itself at most `max` (`strict`: below).
+ *
+ * An `advisory` ratio is checked and shown with its own verdict but does not decide the row:
+ * a target this project holds itself to where a DESIGN §6 target is not a fair one (the text
+ * says why, in a few words).
  */
 export type Target =
   | {
@@ -20,6 +24,7 @@ export type Target =
       readonly against: ImplementationName;
       readonly max: number;
       readonly strict?: boolean;
+      readonly advisory?: string;
     }
   | { readonly kind: 'ratio-at-least'; readonly against: ImplementationName; readonly min: number }
   | { readonly kind: 'value'; readonly max: number; readonly strict?: boolean };
@@ -97,6 +102,9 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     targets: [
       { kind: 'ratio', against: 'raw', max: 1.2 },
       { kind: 'ratio', against: 'effect-signal', max: 1, strict: true },
+      // §6 asks ≤ 1.2× raw, which stops everything in one pass: the same graph stopped by hand
+      // in the same waves (raw in waves) is itself 1.2–1.9× raw. The fair bar for an ordered stop.
+      { kind: 'ratio', against: 'raw-waves', max: 1.2, advisory: 'the ordered form, not in §6' },
     ],
     growth: { from: 10_000, to: 100_000, max: 12 },
     chart: 'tasks that honour their signal',

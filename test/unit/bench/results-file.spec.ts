@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseBenchOptions } from '../../../bench/harness/bench-options.js';
 import type { BenchResults, RowResult } from '../../../bench/harness/bench-results.interface.js';
 import { mergeResults } from '../../../bench/harness/results-file.js';
+import { benchResults } from '../../support/bench-results.js';
 
 function row(scenario: string, n: number, value: number): RowResult {
   return {
@@ -18,24 +19,7 @@ function row(scenario: string, n: number, value: number): RowResult {
 }
 
 function run(node: string, generatedAt: string, rows: RowResult[]): BenchResults {
-  return {
-    generatedAt,
-    durationS: 10,
-    machine: {
-      node,
-      nodePath: '/usr/bin/node',
-      v8: 'x',
-      platform: 'linux',
-      arch: 'x64',
-      cpuModel: 'cpu',
-      cpuCount: 2,
-      totalMemoryMiB: 1024,
-    },
-    load: { start: 1, end: 2 },
-    options: { quick: false, runs: 3, only: [], warmup: true, seed: 1 },
-    rows,
-    growth: [],
-  };
+  return benchResults(rows, { node, generatedAt });
 }
 
 describe('mergeResults (bench --merge)', () => {
