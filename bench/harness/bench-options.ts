@@ -27,7 +27,8 @@ export const QUICK_RUNS = 1;
 
 export const USAGE = `Usage: node --expose-gc .build/bench/run-benchmarks.js [options]
   --node <path>    Node binary for every measured child process (default: this one)
-  --quick          smoke run (under a minute): ${QUICK_RUNS} run, small sizes, short loads
+  --quick          smoke run (under a minute): ${QUICK_RUNS} run, small sizes, short loads,
+                   ours and only the baselines the targets check
   --runs <n>       runs per measurement, each in a fresh child (default ${DEFAULT_RUNS})
   --only <ids>     comma-separated scenario ids
   --no-warmup      no warm-up run at N/10 in each in-process child

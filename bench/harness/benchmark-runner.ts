@@ -1,5 +1,6 @@
 import {
   implementationsOf,
+  quickImplementationsOf,
   SCENARIOS,
   type ScenarioDefinition,
   type Target,
@@ -149,7 +150,9 @@ async function measureRow(
   script: string,
   log: (line: string) => void,
 ): Promise<RowResult[]> {
-  const implementations = implementationsOf(scenario);
+  const implementations = options.quick
+    ? quickImplementationsOf(scenario)
+    : implementationsOf(scenario);
   const runs = new Map<ImplementationName, Measurement[]>(
     implementations.map((name) => [name, []]),
   );

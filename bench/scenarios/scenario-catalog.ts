@@ -403,3 +403,20 @@ export function findScenario(id: string): ScenarioDefinition {
 export function implementationsOf(scenario: ScenarioDefinition): ImplementationName[] {
   return Object.keys(scenario.implementations) as ImplementationName[];
 }
+
+/**
+ * The implementations a `--quick` run measures: ours and the baselines its verdicts read (the
+ * targets' `against`, the subtracted bare body), in the table's order. The other baselines are
+ * context a smoke run can do without: they doubled its time.
+ *
+ * @example
+ * quickImplementationsOf(findScenario('sigterm-first-abort')); // ['ours']
+ */
+export function quickImplementationsOf(scenario: ScenarioDefinition): ImplementationName[] {
+  const needed = new Set<ImplementationName>(['ours']);
+  if (scenario.subtract !== undefined) needed.add(scenario.subtract);
+  for (const target of [...scenario.targets, ...(scenario.secondary?.targets ?? [])]) {
+    if (target.kind !== 'value') needed.add(target.against);
+  }
+  return implementationsOf(scenario).filter((name) => needed.has(name));
+}
