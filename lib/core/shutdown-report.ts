@@ -1,5 +1,5 @@
 import { ShutdownPhase } from './shutdown-phase.enum.js';
-import type { ShutdownPlan, TaskEntry } from './shutdown-plan.js';
+import type { ShutdownPlan, TaskEntry, Wave } from './shutdown-plan.js';
 import type { IntakeReports } from './intake.interface.js';
 import type { DrainReport, ShutdownReport, TaskReport } from './shutdown-report.interface.js';
 import { TaskState } from './task-state.enum.js';
@@ -106,10 +106,20 @@ export function taskReport(entry: TaskEntry, origin: number): TaskReport {
   return report;
 }
 
-/** The rows of `entries`, in order. */
-function taskRows(entries: readonly TaskEntry[], origin: number): TaskReport[] {
+/** The tasks of a report, wave by wave: the waves, and how many entries each had then. */
+interface TaskList {
+  readonly waves: readonly Wave[];
+  readonly lengths: readonly number[];
+}
+
+/** The rows of `list`, in stop order. */
+function taskRows(list: TaskList, origin: number): TaskReport[] {
   const rows: TaskReport[] = [];
-  for (const entry of entries) rows.push(taskReport(entry, origin));
+  const { waves, lengths } = list;
+  for (let w = 0; w < lengths.length; w++) {
+    const tasks = waves[w].tasks;
+    for (let i = 0; i < lengths[w]; i++) rows.push(taskReport(tasks[i], origin));
+  }
   return rows;
 }
 
@@ -118,7 +128,7 @@ function taskRows(entries: readonly TaskEntry[], origin: number): TaskReport[] {
  * them as a plain data property (JSON, spreading and `structuredClone` read it like any other).
  * Only for a report no later event can change: every task ended and no cleanup still runs.
  */
-function defineLazyTasks(report: ShutdownReport, entries: readonly TaskEntry[], origin: number) {
+function defineLazyTasks(report: ShutdownReport, list: TaskList, origin: number) {
   let rows: TaskReport[] | undefined;
   const settle = (value: TaskReport[]): TaskReport[] => {
     rows = value;
@@ -134,7 +144,7 @@ function defineLazyTasks(report: ShutdownReport, entries: readonly TaskEntry[], 
     return value;
   };
   Object.defineProperty(report, 'tasks', {
-    get: () => rows ?? settle(taskRows(entries, origin)),
+    get: () => rows ?? settle(taskRows(list, origin)),
     set: settle,
     enumerable: true,
     configurable: true,
@@ -149,7 +159,10 @@ function defineLazyTasks(report: ShutdownReport, entries: readonly TaskEntry[], 
  */
 export function buildShutdownReport(input: ReportInput): ShutdownReport {
   // From the waves, not the list: a task admitted during the shutdown joined its wave.
-  const entries: TaskEntry[] = [];
+  // No list of the entries: their waves, and each wave's length now, say which they are.
+  const waves = input.plan.waves;
+  const lengths: number[] = [];
+  let total = 0;
   let completed = 0;
   let cancelled = 0;
   let failed = 0;
@@ -157,9 +170,10 @@ export function buildShutdownReport(input: ReportInput): ShutdownReport {
   let overBudget = false;
   const origin = input.startedAtMs;
   // One pass for the counts and the cleanups over their deadline.
-  for (const wave of input.plan.waves) {
+  for (const wave of waves) {
+    lengths.push(wave.tasks.length);
+    total += wave.tasks.length;
     for (const entry of wave.tasks) {
-      entries.push(entry);
       const state = entry.record.state;
       if (state === TaskState.COMPLETED) completed++;
       else if (state === TaskState.CANCELLED) cancelled++;
@@ -203,19 +217,19 @@ export function buildShutdownReport(input: ReportInput): ShutdownReport {
     phaseReached: input.phaseReached,
     outcome,
     finished: input.finished,
-    total: entries.length,
+    total,
     completed,
     cancelled,
     failed,
     abandoned,
     phases: input.phases,
-    tasks: settled ? [] : taskRows(entries, origin),
+    tasks: settled ? [] : taskRows({ waves, lengths }, origin),
     hooks,
     lateFailures: input.lateFailures.map((failure) => ({ ...failure })),
     lingering: { ...input.lingering },
     intakes: input.intakes,
   };
   if (input.endedAt !== undefined) report.endedAt = input.endedAt;
-  if (settled) defineLazyTasks(report, entries, origin);
+  if (settled) defineLazyTasks(report, { waves, lengths }, origin);
   return report;
 }
