@@ -30,7 +30,7 @@ export const DISPLAY_NAMES: Readonly<Record<ImplementationName, string>> = {
   bare: 'bare',
   'no-module': 'no module',
   'http-false': 'http: false',
-  'no-async-context': 'tracking without ALS',
+  'no-async-context': 'ours without ALS',
 };
 
 /**

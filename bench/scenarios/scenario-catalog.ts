@@ -118,6 +118,9 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
         async () => (await import('./shutdown-honouring-signal/effect.js')).runSignalFree,
       ),
       'nest-naive': () => import('./shutdown-honouring-signal/nest-naive.js'),
+      'no-async-context': using(
+        async () => (await import('./shutdown-honouring-signal/ours.js')).runWithoutAsyncContext,
+      ),
     },
   },
   {
@@ -167,6 +170,9 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
       ours: () => import('./shutdown-ignoring-signal/ours.js'),
       raw: () => import('./shutdown-ignoring-signal/raw.js'),
       'naive-raw': using(async () => (await import('./shutdown-ignoring-signal/raw.js')).runNaive),
+      'no-async-context': using(
+        async () => (await import('./shutdown-ignoring-signal/ours.js')).runWithoutAsyncContext,
+      ),
     },
   },
   {

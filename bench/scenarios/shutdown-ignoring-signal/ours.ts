@@ -3,6 +3,7 @@ import { LifecycleCoordinator } from 'nestjs-async-lifecycle';
 import type { Measurement, ScenarioInput } from '../../harness/measurement.interface.js';
 import { measure } from '../../harness/timing.js';
 import { createGate } from '../gate.js';
+import { asyncContextVariants } from '../async-context-variants.js';
 import { reportDetail } from '../report-detail.js';
 import { startManagedTasks } from '../start-managed-tasks.js';
 import { untilOpen } from '../task-bodies.js';
@@ -12,8 +13,8 @@ import { untilOpen } from '../task-bodies.js';
  * and end when a shared gate opens; times `coordinator.shutdown()`, the gate opened right after
  * the call, until the shutdown resolves.
  */
-export async function run({ n, seed }: ScenarioInput): Promise<Measurement> {
-  const coordinator = new LifecycleCoordinator({ progressIntervalMs: 0 });
+async function runWith({ n, seed }: ScenarioInput, asyncContext: boolean): Promise<Measurement> {
+  const coordinator = new LifecycleCoordinator({ progressIntervalMs: 0, asyncContext });
   const gate = createGate();
   startManagedTasks(coordinator, n, seed, () => untilOpen(gate.promise));
   assert.ok(coordinator.tasks().every((task) => !task.signalCreated));
@@ -28,3 +29,5 @@ export async function run({ n, seed }: ScenarioInput): Promise<Measurement> {
   assert.equal(report.cancelled + report.completed, n);
   return { value: ms, detail: { ...reportDetail(report), cancelled: report.cancelled } };
 }
+
+export const { run, runWithoutAsyncContext } = asyncContextVariants(runWith);
