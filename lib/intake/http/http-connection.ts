@@ -25,7 +25,10 @@ export function announcesClose(res: ServerResponse): boolean {
  * which of its responses will tell the client to close it.
  */
 export class HttpConnection {
-  /** Responses not yet closed, each with the function that ends its request's task. */
+  /**
+   * Responses not yet closed, each with the function that ends its request's task — `noop`
+   * while it has none (a probe's, a refused one).
+   */
   private readonly open = new Map<ServerResponse, () => void>();
   /** The response of the latest request received, while it is open. */
   private latest: ServerResponse | undefined;
@@ -84,6 +87,23 @@ export class HttpConnection {
     this.latest = res;
     this.last = res;
     this.probe = probe;
+  }
+
+  /**
+   * Whether a managed task waits for one of its responses not yet fully written
+   * ({@link whenDone}): a request the intake admitted still running — not a probe's, nor a
+   * refused one.
+   */
+  get runningTracked(): boolean {
+    for (const [res, end] of this.open) if (end !== noop && !res.writableEnded) return true;
+    return false;
+  }
+
+  /** Open responses a managed task waits for: requests in flight the intake admitted. */
+  get trackedCount(): number {
+    let count = 0;
+    for (const end of this.open.values()) if (end !== noop) count++;
+    return count;
   }
 
   /** Resolves once `res` has closed, or the connection did (a queued response never sent). */

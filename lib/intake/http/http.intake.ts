@@ -16,6 +16,16 @@ import { watchWaveEnd } from './wave-end.watch.js';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** Where a tracked response keeps its connection, for the intake's one shared `close` handler. */
+const kConnection = Symbol('httpIntake.connection');
+type TrackedResponse = ServerResponse & { [kConnection]?: HttpConnection };
+
+/** What `safeText` would escape in a path: the task name takes the path as is without it. */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_NAME = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** The longest path a task name keeps (longer ones are cut, with an ellipsis). */
+const NAME_PATH_MAX = 80;
+
 /** How often connections are looked at once intake closed. */
 const SWEEP_MS = 100;
 /**
@@ -87,8 +97,14 @@ function isUpgraded(socket: Socket): boolean {
 export class HttpIntake implements Intake {
   readonly name = 'http';
   private listeners: RequestListener[] = [];
-  /** Tracked responses not yet closed. */
-  private readonly inFlight = new Set<ServerResponse>();
+  /** `exclude` split once: paths excluded as they are, and prefixes ending in `/`. */
+  private readonly excludedPaths: readonly string[];
+  private readonly excludedPrefixes: readonly string[];
+  /**
+   * The one `close` listener of every response (`this` is the response): a prebuilt function
+   * rather than a closure and a `once` wrapper per request.
+   */
+  private readonly responseClosed: (this: TrackedResponse) => void;
   private readonly connections = new Map<Socket, HttpConnection>();
   /** TLS: raw sockets whose handshake has not completed (no HTTP byte read yet). */
   private readonly handshaking = new Set<Socket>();
@@ -145,6 +161,16 @@ export class HttpIntake implements Intake {
   ) {
     this.quietMs = context.quietMs || DEFAULT_DRAIN.quietMs;
     this.acceptAfterCloseMs = context.acceptAfterCloseMs ?? DEFAULT_ACCEPT_AFTER_CLOSE_MS;
+    this.excludedPaths = options.exclude;
+    this.excludedPrefixes = options.exclude.map((prefix) =>
+      prefix.endsWith('/') ? prefix : `${prefix}/`,
+    );
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the listener's `this` is the response
+    const intake = this;
+    this.responseClosed = function (this: TrackedResponse): void {
+      const connection = this[kConnection];
+      if (connection !== undefined) intake.requestEnded(connection, this);
+    };
   }
 
   /** Takes over the server's request listeners; `handle` is what `registerIntake` returned. */
@@ -176,7 +202,9 @@ export class HttpIntake implements Intake {
 
   shutdownStarted(): void {
     this.draining = true;
-    this.counters.inFlightAtStart = this.inFlight.size;
+    let inFlight = 0;
+    for (const connection of this.connections.values()) inFlight += connection.trackedCount;
+    this.counters.inFlightAtStart = inFlight;
     const timeout = this.options.requestTimeoutMs;
     if (timeout !== undefined) {
       this.requestTimer = setTimeout(() => this.destroyInFlight(), timeout);
@@ -312,7 +340,9 @@ export class HttpIntake implements Intake {
     const excluded = this.isExcluded(path);
     // The previous response gives up closing the connection: this one comes after it.
     connection.requestStarted(res, excluded);
-    res.once('close', () => this.requestEnded(connection, res));
+    // Close is emitted once per response; `on`, not `once`: no wrapper made per request.
+    (res as TrackedResponse)[kConnection] = connection;
+    res.on('close', this.responseClosed);
     if (excluded) {
       // Health probes and metrics: untracked, never refused, their connection left open, so a
       // poller keeps seeing the drain for as long as the server is up.
@@ -328,10 +358,7 @@ export class HttpIntake implements Intake {
         this.forward(req, res);
         return connection.whenDone(res);
       },
-      {
-        name: `${req.method ?? 'HTTP'} ${path}#${++this.seq}`,
-        priority: this.options.priority,
-      },
+      { name: this.nameOf(req.method, path), priority: this.options.priority },
     );
     if (task === undefined) {
       // Too late: the HTTP wave has ended. The client learns to retry elsewhere.
@@ -341,7 +368,6 @@ export class HttpIntake implements Intake {
       this.endAdmission();
       return;
     }
-    this.inFlight.add(res);
     // Its own task holds the wave now; the hold may end if nothing else is arriving.
     if (this.arrivalsHeld !== undefined) this.checkArrivals(socketsReceiving(this.server), false);
     if (!this.draining) return;
@@ -353,12 +379,16 @@ export class HttpIntake implements Intake {
     else this.counters.admittedAfterIntakeClosed++;
   }
 
+  /** The task name of a request: `GET /orders#12`. */
+  private nameOf(method: string | undefined, path: string): string {
+    return `${method ?? 'HTTP'} ${path}#${++this.seq}`;
+  }
+
   private forward(req: IncomingMessage, res: ServerResponse): void {
     for (const listener of this.listeners) listener.call(this.server, req, res);
   }
 
   private requestEnded(connection: HttpConnection, res: ServerResponse): void {
-    this.inFlight.delete(res);
     connection.requestEnded(res, performance.now());
     // Before the request's task ends: a connection its client may use again holds the wave.
     if (this.closedAt !== undefined) this.checkArrivals(socketsReceiving(this.server), false);
@@ -599,11 +629,10 @@ export class HttpIntake implements Intake {
    */
   private destroyInFlight(): void {
     this.arrivalsHeld?.();
-    for (const res of [...this.inFlight]) {
-      const socket = res.socket;
-      if (res.writableEnded || socket === null || socket.destroyed) continue;
-      const connection = this.connections.get(socket);
-      if (connection !== undefined) connection.endedBy = 'forceful';
+    for (const connection of [...this.connections.values()]) {
+      const socket = connection.socket;
+      if (socket.destroyed || !connection.runningTracked) continue;
+      connection.endedBy = 'forceful';
       socket.destroy();
     }
   }
@@ -637,9 +666,13 @@ export class HttpIntake implements Intake {
   }
 
   private isExcluded(path: string): boolean {
-    return this.options.exclude.some(
-      (prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`),
-    );
+    // Loops rather than `some`: no closure made per request.
+    const paths = this.excludedPaths;
+    const prefixes = this.excludedPrefixes;
+    for (let i = 0; i < paths.length; i++) {
+      if (path === paths[i] || path.startsWith(prefixes[i])) return true;
+    }
+    return false;
   }
 }
 
@@ -647,5 +680,10 @@ export class HttpIntake implements Intake {
 function pathOf(url: string | undefined): string {
   if (url === undefined) return '/';
   const query = url.indexOf('?');
-  return safeText(query < 0 ? url : url.slice(0, query), 80);
+  const path = query < 0 ? url : url.slice(0, query);
+  // The common case — a short path of printable characters — is kept as it is: a test, where
+  // `safeText` makes a new string.
+  return path.length <= NAME_PATH_MAX && !UNSAFE_IN_NAME.test(path)
+    ? path
+    : safeText(path, NAME_PATH_MAX);
 }
