@@ -307,17 +307,46 @@ describe.each([
     });
   });
 
-  it('with requestTimeoutMs, cuts a request that runs longer once draining began', async () => {
-    const { app, url, coordinator } = await start({ http: { requestTimeoutMs: 100 } });
-    const hanging = expect(httpGet(`${url}/hang`)).rejects.toMatchObject({ code: 'ECONNRESET' });
-    await state.hangEntered.promise;
+  // Without async context the request has no task until the shutdown makes one: its own path.
+  it.each([{ asyncContext: true }, { asyncContext: false }])(
+    'with requestTimeoutMs, cuts a request that runs longer once draining began (%o)',
+    async ({ asyncContext }) => {
+      const { app, url, coordinator } = await start({
+        asyncContext,
+        http: { requestTimeoutMs: 100 },
+      });
+      const hanging = expect(httpGet(`${url}/hang`)).rejects.toMatchObject({ code: 'ECONNRESET' });
+      await state.hangEntered.promise;
+      state.critical.resolve();
+      const started = performance.now();
+      await app.close();
+      await hanging;
+      // Cut after 100 ms, not after the 30 s graceful budget.
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(coordinator.getReport()?.intakes.http?.destroyed).toBe(1);
+    },
+  );
+
+  it('with asyncContext: false, counts a request on its connection only until a shutdown begins, then drains it as a task', async () => {
+    const { app, url, coordinator } = await start({ asyncContext: false });
+    const slow = httpGet(`${url}/slow`);
+    await state.slowEntered.promise;
+    // No handler can see a task: the request has none yet.
+    expect(coordinator.tasks().map((t) => t.name)).toEqual(['critical-flush']);
+    const begun = draining(coordinator);
+    const closing = app.close();
+    await begun;
+    // The shutdown made one of the request in flight: its wave waits for it.
+    expect(coordinator.tasks().map((t) => t.name)).toEqual(['critical-flush', 'GET /slow#1']);
+    state.slow.resolve();
+    await expect(slow).resolves.toMatchObject({ status: 200, body: 'slow done' });
     state.critical.resolve();
-    const started = performance.now();
-    await app.close();
-    await hanging;
-    // Cut after 100 ms, not after the 30 s graceful budget.
-    expect(performance.now() - started).toBeLessThan(2000);
-    expect(coordinator.getReport()?.intakes.http?.destroyed).toBe(1);
+    await closing;
+    const report = coordinator.getReport();
+    expect(report?.intakes.http?.inFlightAtStart).toBe(1);
+    expect(report?.tasks.find((t) => t.name === 'GET /slow#1')).toMatchObject({
+      state: 'completed',
+    });
   });
 
   it('leaves excluded paths untracked, and tracks nothing with http: false', async () => {

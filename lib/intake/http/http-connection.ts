@@ -27,7 +27,7 @@ export function announcesClose(res: ServerResponse): boolean {
 export class HttpConnection {
   /**
    * Responses not yet closed, each with the function that ends its request's task — `noop`
-   * while it has none (a probe's, a refused one).
+   * while it has none (a probe's, a refused one), `untasked` for a request counted here only.
    */
   private readonly open = new Map<ServerResponse, () => void>();
   /** The response of the latest request received, while it is open. */
@@ -104,6 +104,26 @@ export class HttpConnection {
     let count = 0;
     for (const end of this.open.values()) if (end !== noop) count++;
     return count;
+  }
+
+  /**
+   * `res` — started and not yet closed — is a request in flight without a task of its own (see
+   * `HttpIntakeContext.asyncContext`): counted as tracked, listed by {@link untasked}.
+   */
+  markUntasked(res: ServerResponse): void {
+    if (this.open.get(res) === noop) this.open.set(res, untasked);
+  }
+
+  /** Undoes {@link markUntasked} while `res` has no task yet. */
+  unmarkUntasked(res: ServerResponse): void {
+    if (this.open.get(res) === untasked) this.open.set(res, noop);
+  }
+
+  /** Requests in flight counted here only ({@link markUntasked}), oldest first. */
+  untasked(): ServerResponse[] {
+    const list: ServerResponse[] = [];
+    for (const [res, end] of this.open) if (end === untasked) list.push(res);
+    return list;
   }
 
   /** Resolves once `res` has closed, or the connection did (a queued response never sent). */
@@ -184,4 +204,8 @@ export class HttpConnection {
 
 function noop(): void {
   // A response whose task has not asked to be told yet (an excluded request has no task).
+}
+
+function untasked(): void {
+  // A request in flight with no task yet: nothing waits for its end.
 }

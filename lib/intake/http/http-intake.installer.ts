@@ -32,6 +32,7 @@ export const httpIntakeInstaller: IntakeInstaller<ResolvedHttpIntakeOptions> = {
       events: coordinator.events$,
       quietMs: coordinator.options.drain.quietMs,
       acceptAfterCloseMs: coordinator.options.gracefulMs / 2,
+      asyncContext: coordinator.options.asyncContext,
     });
     intake.install(coordinator.registerIntake(intake));
     const close = adapter.close;

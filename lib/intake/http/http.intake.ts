@@ -53,6 +53,14 @@ export interface HttpIntakeContext {
    * Default 15 s.
    */
   readonly acceptAfterCloseMs?: number;
+  /**
+   * The coordinator's `asyncContext`: handlers run inside their request's task, so that
+   * `currentTask()` works there. Default `true`. When `false`, nothing in a handler can reach
+   * its task: a request that arrives before the shutdown is only counted on its connection,
+   * and the shutdown makes a task of each one still in flight when it begins — the drain waits
+   * for it as for any other.
+   */
+  readonly asyncContext?: boolean;
 }
 
 /** `acceptAfterCloseMs` when the coordinator does not say: half of GRACEFUL's default 30 s. */
@@ -67,7 +75,9 @@ function isUpgraded(socket: Socket): boolean {
  * Zero-downtime draining of one HTTP or HTTPS server (Express or Fastify: it works on the Node
  * server underneath). Every request runs as a managed task of the configured priority, in stop
  * mode `drain`; the server's own request listeners run inside it, so `currentTask()` works in
- * handlers.
+ * handlers. Without async context (`asyncContext: false`) no handler can see its task, so a
+ * request that arrives before the shutdown is only counted on its connection — the cheapest
+ * tracking — and becomes a task if a shutdown begins while it is in flight.
  *
  * During a shutdown: nothing changes for clients while the drain lasts (readiness alone goes
  * down; every request admitted counts as an arrival for the measured drain). When intake closes,
@@ -124,6 +134,8 @@ export class HttpIntake implements Intake {
     upgraded: 0,
   };
   private readonly quietMs: number;
+  /** Requests before the shutdown run inside a task of their own (`context.asyncContext`). */
+  private readonly taskPerRequest: boolean;
   private readonly acceptAfterCloseMs: number;
   private draining = false;
   /** When intake closed (`performance.now()`). */
@@ -161,6 +173,7 @@ export class HttpIntake implements Intake {
   ) {
     this.quietMs = context.quietMs || DEFAULT_DRAIN.quietMs;
     this.acceptAfterCloseMs = context.acceptAfterCloseMs ?? DEFAULT_ACCEPT_AFTER_CLOSE_MS;
+    this.taskPerRequest = context.asyncContext ?? true;
     this.excludedPaths = options.exclude;
     this.excludedPrefixes = options.exclude.map((prefix) =>
       prefix.endsWith('/') ? prefix : `${prefix}/`,
@@ -203,7 +216,11 @@ export class HttpIntake implements Intake {
   shutdownStarted(): void {
     this.draining = true;
     let inFlight = 0;
-    for (const connection of this.connections.values()) inFlight += connection.trackedCount;
+    for (const connection of this.connections.values()) {
+      inFlight += connection.trackedCount;
+      // Counted only on their connection so far: from now on the drain waits for each of them.
+      for (const res of connection.untasked()) this.admitInFlight(connection, res);
+    }
     this.counters.inFlightAtStart = inFlight;
     const timeout = this.options.requestTimeoutMs;
     if (timeout !== undefined) {
@@ -353,6 +370,26 @@ export class HttpIntake implements Intake {
     this.lastArrivalAt = performance.now();
     // Decided before the app runs: it may answer synchronously (a 404).
     if (connection.toldToGo) connection.closeAfter(res);
+    if (!this.taskPerRequest && !this.draining) {
+      // No handler can see a task (no async context), and no shutdown needs one yet: the
+      // request is counted on its connection, and becomes a task only if a shutdown begins
+      // while it is in flight. What a request costs is then a Map entry and a listener.
+      // Counted before the app runs: a handler may begin the shutdown synchronously.
+      connection.markUntasked(res);
+      try {
+        this.forward(req, res);
+      } catch (error) {
+        // As a listener that throws inside its task: the task fails, and is logged as such.
+        connection.unmarkUntasked(res);
+        this.handle?.admit(
+          () => {
+            throw error;
+          },
+          { name: this.nameOf(req.method, path), priority: this.options.priority },
+        );
+      }
+      return;
+    }
     const task = this.handle?.admit(
       () => {
         this.forward(req, res);
@@ -382,6 +419,18 @@ export class HttpIntake implements Intake {
   /** The task name of a request: `GET /orders#12`. */
   private nameOf(method: string | undefined, path: string): string {
     return `${method ?? 'HTTP'} ${path}#${++this.seq}`;
+  }
+
+  /**
+   * The shutdown began while `res`'s request, counted only on its connection, is in flight: it
+   * becomes a task that ends when its response closes, admitted like the requests of the drain.
+   */
+  private admitInFlight(connection: HttpConnection, res: ServerResponse): void {
+    const req = (res as { req?: IncomingMessage }).req;
+    this.handle?.admit(() => connection.whenDone(res), {
+      name: this.nameOf(req?.method, pathOf(req?.url)),
+      priority: this.options.priority,
+    });
   }
 
   private forward(req: IncomingMessage, res: ServerResponse): void {
