@@ -179,11 +179,15 @@ export class ShutdownSignalHandler {
     activeWatchdogs++;
     let exitCode = 1;
     try {
+      // Bootstrap over: the shutdown starts inside the signal listener itself, not a microtask
+      // later — the SIGTERM listeners after this one (the app's, a library's) already find
+      // readiness down and the shutdown begun.
+      const started = bootstrap.pending ? undefined : this.startShutdown(signal);
       const outcome = await bootstrap.done;
       if (outcome.failed) {
         logger.error(LifecycleMessages.bootstrapFailed(signal, describeError(outcome.error)));
       }
-      await coordinator.shutdown({ reason: signal, phase: this.startPhase() });
+      await (started ?? this.startShutdown(signal));
       // The public interface types close() without arguments; Nest's implementation takes the
       // signal and hands it to beforeApplicationShutdown / onApplicationShutdown.
       await (this.app as unknown as { close(signal?: string): Promise<void> }).close(signal);
@@ -204,6 +208,10 @@ export class ShutdownSignalHandler {
       logger.warn(LifecycleMessages.watchdog(this.exitGraceMs, describeLingering(this.baseline)));
       process.exit(exitCode);
     }, this.exitGraceMs).unref();
+  }
+
+  private startShutdown(signal: string): Promise<ShutdownReport> {
+    return this.deps.coordinator.shutdown({ reason: signal, phase: this.startPhase() });
   }
 
   /**

@@ -53,6 +53,15 @@ describe('the Nest layer in a real process, off the happy path', () => {
   let run: ChildRun | undefined;
   const dirs: string[] = [];
 
+  /** Starts the fixture (kept in `run` for afterEach) and sends it SIGTERM once it is ready. */
+  async function terminateOnceReady(env: Record<string, string> = {}): Promise<ChildRun> {
+    const started = start(env);
+    run = started;
+    await started.waitFor(/^READY$/);
+    started.child.kill('SIGTERM');
+    return started;
+  }
+
   afterEach(async () => {
     await run?.close();
     run = undefined;
@@ -62,9 +71,7 @@ describe('the Nest layer in a real process, off the happy path', () => {
   it(
     'a standalone application context stops in order on SIGTERM and exits 0',
     async () => {
-      run = start({ APP: 'context' });
-      await run.waitFor(/^READY$/);
-      run.child.kill('SIGTERM');
+      run = await terminateOnceReady({ APP: 'context' });
       const { code, signal } = await run.exited;
 
       expect({ code, signal }).toEqual({ code: 0, signal: null });
@@ -79,6 +86,23 @@ describe('the Nest layer in a real process, off the happy path', () => {
       ]);
       expect(report(run)).toMatchObject({ reason: 'SIGTERM', outcome: 'clean', total: 1 });
       expect(run.errorOutput).toBe('');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'SIGTERM after bootstrap: the shutdown has begun when the signal listener returns (readiness down, no await first)',
+    async () => {
+      run = await terminateOnceReady({ APP: 'http', STATE_LISTENER: '1' });
+      const { code } = await run.exited;
+
+      expect(code).toBe(0);
+      expect(run.lines).toContain('LISTENER state draining');
+      expectOrder(run, [
+        'Received SIGTERM',
+        'Shutdown started (SIGTERM)',
+        'LISTENER state draining',
+      ]);
     },
     TEST_TIMEOUT_MS,
   );
@@ -194,9 +218,10 @@ describe('the Nest layer in a real process, off the happy path', () => {
       const dir = await mkdtemp(join(tmpdir(), 'nest-faults-'));
       dirs.push(dir);
       const reportFile = join(dir, 'report.json');
-      run = start({ LOGGER: 'closing', OPTIONS: JSON.stringify({ reportFile }) });
-      await run.waitFor(/^READY$/);
-      run.child.kill('SIGTERM');
+      run = await terminateOnceReady({
+        LOGGER: 'closing',
+        OPTIONS: JSON.stringify({ reportFile }),
+      });
       await run.waitFor(/^STREAM closed$/);
       // Every line the module logs from now on throws: the second signal's, the phase's, the
       // summary's.
@@ -284,9 +309,7 @@ describe('the Nest layer in a real process, off the happy path', () => {
   it(
     'a signal after the app closed, while something still holds the process: exits at once with the shutdown code',
     async () => {
-      run = start({ LINGER: '1', EXIT_GRACE_MS: '60000' });
-      await run.waitFor(/^READY$/);
-      run.child.kill('SIGTERM');
+      run = await terminateOnceReady({ LINGER: '1', EXIT_GRACE_MS: '60000' });
       await run.waitFor(/Application closed after SIGTERM: exit code 0$/);
       run.child.kill('SIGTERM');
       const { code, signal } = await run.exited;
@@ -329,9 +352,7 @@ describe('the Nest layer in a real process, off the happy path', () => {
   it.each([['before'], ['after']])(
     "Nest's enableShutdownHooks() called %s enableLifecycleShutdown: exit 0, nothing twice, said once",
     async (order) => {
-      run = start({ NEST_HOOKS: order });
-      await run.waitFor(/^READY$/);
-      run.child.kill('SIGTERM');
+      run = await terminateOnceReady({ NEST_HOOKS: order });
       const { code, signal } = await run.exited;
 
       expect({ code, signal }).toEqual({ code: 0, signal: null });
@@ -366,9 +387,7 @@ describe('the Nest layer in a real process, off the happy path', () => {
     'budgets that sum to a timer range: SIGTERM waits for the work in flight (the watchdog is bounded)',
     async () => {
       const phases = { gracefulMs: MAX_TIMER_MS - 2, forcefulMs: 1, terminateMs: 1 };
-      run = start({ STOP: 'held', OPTIONS: JSON.stringify({ phases }) });
-      await run.waitFor(/^READY$/);
-      run.child.kill('SIGTERM');
+      run = await terminateOnceReady({ STOP: 'held', OPTIONS: JSON.stringify({ phases }) });
       await run.waitFor(/^TASK poll signalled/);
       // Still alive mid-work: the task is held until this message, whatever the watchdog says.
       run.child.send('release');
