@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import {
   Controller,
   Get,
@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo, Server } from 'node:net';
@@ -843,5 +844,50 @@ describe.each<[AdapterName]>([['express'], ['fastify']])('terminus logs on %s', 
     harness.release.resolve();
     coordinator.escalate();
     await closing;
+  });
+});
+
+describe('the shutdown path, run once at bootstrap', () => {
+  const apps = new OpenApps();
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await apps.closeAll();
+  });
+
+  it("on a throwaway coordinator with one task, readiness read on it: the app's coordinator stays running, nothing logged", async () => {
+    const shutdown = jest.spyOn(LifecycleCoordinator.prototype, 'shutdown');
+    const isReady = jest.spyOn(LifecycleHealthIndicator.prototype, 'isReady');
+    const logger = new RecordingLogger();
+    @Module({
+      imports: [
+        AsyncLifecycleModule.forRoot({ logger, progressIntervalMs: 0, asyncContext: false }),
+      ],
+    })
+    class AppModule {}
+    const app = apps.track(
+      await NestFactory.createApplicationContext(AppModule, { logger: false }),
+    );
+    const coordinator = app.get(LifecycleCoordinator);
+
+    // Started inside onApplicationBootstrap: there by the time init() resolved.
+    expect(shutdown).toHaveBeenCalledTimes(1);
+    expect(shutdown).toHaveBeenCalledWith({ reason: 'warm-up' });
+    const throwaway = shutdown.mock.contexts[0] as LifecycleCoordinator;
+    expect(throwaway).not.toBe(coordinator);
+    // The app's own choice: no AsyncLocalStorage for an app that said asyncContext: false.
+    expect(throwaway.options.asyncContext).toBe(false);
+    const report = await (shutdown.mock.results[0].value as Promise<ShutdownReport>);
+    expect(report).toMatchObject({ reason: 'warm-up', outcome: 'clean', total: 1 });
+    // Up before the shutdown, down during and after it: both paths of the probe ran.
+    expect(
+      isReady.mock.results.map(
+        (result) => (result.value as { lifecycle: LifecycleData }).lifecycle.status,
+      ),
+    ).toEqual(['up', 'down', 'down']);
+    expect(coordinator.state).toBe(LifecycleState.RUNNING);
+    expect(coordinator.getReport()).toBeUndefined();
+    // The app's own boot line only.
+    expect(logger.messages()).toEqual(['lifecycle starting → running']);
   });
 });
