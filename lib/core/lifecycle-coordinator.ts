@@ -27,6 +27,7 @@ import { PHASE_ORDER, type ShutdownPhase } from './shutdown-phase.enum.js';
 import { ShutdownInProgressError } from './shutdown-in-progress.error.js';
 import { planShutdown } from './shutdown-plan.js';
 import type { ShutdownReport } from './shutdown-report.interface.js';
+import type { ProbeReport } from './shutdown-report.js';
 import { ShutdownRun, type IntakeStep, type RunHost } from './shutdown-run.js';
 import { taskContextStorage } from './task-context.storage.js';
 import { TaskPriority } from './task-priority.enum.js';
@@ -44,6 +45,9 @@ import type {
 import { renderShutdownSummary, renderShutdownTimeline } from './timeline.renderer.js';
 
 /** See `createCallTask`; set by the coordinator's static block, which can reach its internals. */
+/** See `probeReportOf`; set by the coordinator's static block. */
+let probeReportFrom: (coordinator: LifecycleCoordinator, rows: number) => ProbeReport | undefined;
+
 let createFromTemplate: <T>(
   coordinator: LifecycleCoordinator,
   template: CallTaskTemplate,
@@ -128,6 +132,7 @@ export class LifecycleCoordinator {
   // The one way in to #createCallTask from outside the class (`createCallTask`, internal).
   static {
     createFromTemplate = (coordinator, template, fn) => coordinator.#createCallTask(template, fn);
+    probeReportFrom = (coordinator, rows) => coordinator.#run?.probeReport(rows);
   }
 
   /**
@@ -646,4 +651,21 @@ export function createCallTask<T>(
   fn: (ctx: TaskContext) => Promise<T> | T,
 ): TaskRecord<T> {
   return createFromTemplate(coordinator, template, fn);
+}
+
+/**
+ * The current shutdown's report as a readiness probe shows it — a task row for at most `rows`
+ * tasks neither completed nor cancelled, with the tasks still running counted by priority — in
+ * one pass over the tasks; `undefined` before any shutdown. Internal: for the health indicator,
+ * whose probes come every second and must not cost a row per task.
+ *
+ * @example
+ * const view = probeReportOf(coordinator, 20);
+ * if (view) console.log(view.running, view.report.tasks.length);
+ */
+export function probeReportOf(
+  coordinator: LifecycleCoordinator,
+  rows: number,
+): ProbeReport | undefined {
+  return probeReportFrom(coordinator, rows);
 }

@@ -3,6 +3,7 @@ import type { ShutdownPlan, TaskEntry, Wave } from './shutdown-plan.js';
 import type { IntakeReports } from './intake.interface.js';
 import type { DrainReport, ShutdownReport, TaskReport } from './shutdown-report.interface.js';
 import { TaskState } from './task-state.enum.js';
+import type { TaskPriority } from './task-priority.enum.js';
 import { describeError } from './describe.js';
 import type { DependencyNode } from './dependency-node.interface.js';
 
@@ -28,6 +29,17 @@ export interface ReportInput {
   lateFailures: readonly { name: string; error: string }[];
   lingering: Record<string, number>;
   intakes: IntakeReports;
+  /**
+   * A probe's view: rows only for the tasks neither completed nor cancelled, at most this many,
+   * and `running` counted by priority. Every row when undefined.
+   */
+  probeRows?: number;
+}
+
+/** A probe's view of a report: its rows trimmed, the tasks still running counted by priority. */
+export interface ProbeReport {
+  report: ShutdownReport;
+  running: Partial<Record<TaskPriority, number>>;
 }
 
 /** The labels of a task's dependencies: a fresh array per row (the report is the caller's). */
@@ -123,6 +135,21 @@ function taskRows(list: TaskList, origin: number): TaskReport[] {
   return rows;
 }
 
+/** The rows of the tasks neither completed nor cancelled, in stop order, at most `limit`. */
+function notableRows(list: TaskList, origin: number, limit: number): TaskReport[] {
+  const rows: TaskReport[] = [];
+  const { waves, lengths } = list;
+  for (let w = 0; w < lengths.length && rows.length < limit; w++) {
+    const tasks = waves[w].tasks;
+    for (let i = 0; i < lengths[w] && rows.length < limit; i++) {
+      const state = tasks[i].record.state;
+      if (state !== TaskState.COMPLETED && state !== TaskState.CANCELLED)
+        rows.push(taskReport(tasks[i], origin));
+    }
+  }
+  return rows;
+}
+
 /**
  * Puts `tasks` on `report` as a property that builds its rows when first read, then holds
  * them as a plain data property (JSON, spreading and `structuredClone` read it like any other).
@@ -158,6 +185,19 @@ function defineLazyTasks(report: ShutdownReport, list: TaskList, origin: number)
  * could resolve, for a list most callers log later or never read.
  */
 export function buildShutdownReport(input: ReportInput): ShutdownReport {
+  return buildReport(input).report;
+}
+
+/**
+ * The report with a probe's rows (`input.probeRows`) and the tasks still running by priority,
+ * counted in the same pass: a probe pays for its 20 rows, not for a row per task.
+ */
+export function buildProbeReport(input: ReportInput & { probeRows: number }): ProbeReport {
+  return buildReport(input);
+}
+
+function buildReport(input: ReportInput): ProbeReport {
+  const running: Partial<Record<TaskPriority, number>> = {};
   // From the waves, not the list: a task admitted during the shutdown joined its wave.
   // No list of the entries: their waves, and each wave's length now, say which they are.
   const waves = input.plan.waves;
@@ -179,6 +219,13 @@ export function buildShutdownReport(input: ReportInput): ShutdownReport {
       else if (state === TaskState.CANCELLED) cancelled++;
       else if (state === TaskState.FAILED) failed++;
       else if (state === TaskState.ABANDONED) abandoned++;
+      else if (
+        input.probeRows !== undefined &&
+        (state === TaskState.RUNNING || state === TaskState.CANCELLING)
+      ) {
+        const priority = entry.record.priority;
+        running[priority] = (running[priority] ?? 0) + 1;
+      }
       if (entry.cleanup?.outcome === 'timeout') overBudget = true;
     }
   }
@@ -223,13 +270,18 @@ export function buildShutdownReport(input: ReportInput): ShutdownReport {
     failed,
     abandoned,
     phases: input.phases,
-    tasks: settled ? [] : taskRows({ waves, lengths }, origin),
+    tasks:
+      input.probeRows !== undefined
+        ? notableRows({ waves, lengths }, origin, input.probeRows)
+        : settled
+          ? []
+          : taskRows({ waves, lengths }, origin),
     hooks,
     lateFailures: input.lateFailures.map((failure) => ({ ...failure })),
     lingering: { ...input.lingering },
     intakes: input.intakes,
   };
   if (input.endedAt !== undefined) report.endedAt = input.endedAt;
-  if (settled) defineLazyTasks(report, { waves, lengths }, origin);
-  return report;
+  if (settled && input.probeRows === undefined) defineLazyTasks(report, { waves, lengths }, origin);
+  return { report, running };
 }

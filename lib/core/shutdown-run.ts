@@ -17,7 +17,13 @@ import {
   type TaskEntry,
 } from './shutdown-plan.js';
 import type { DrainReport, PhaseReport, ShutdownReport } from './shutdown-report.interface.js';
-import { buildShutdownReport, roundMs } from './shutdown-report.js';
+import {
+  buildProbeReport,
+  buildShutdownReport,
+  roundMs,
+  type ProbeReport,
+  type ReportInput,
+} from './shutdown-report.js';
 import type { TaskContext } from './task.interface.js';
 import type { TaskRecord } from './task-record.js';
 import type { TaskPriority } from './task-priority.enum.js';
@@ -317,6 +323,15 @@ export class ShutdownRun {
     return this.#concluded
       ? this.#build(this.#durationMs, true)
       : this.#build(performance.now() - this.#startedAt, false);
+  }
+
+  /** The report as a readiness probe shows it: at most `rows` rows, running tasks counted. */
+  probeReport(rows: number): ProbeReport {
+    const durationMs = this.#concluded ? this.#durationMs : performance.now() - this.#startedAt;
+    return buildProbeReport({
+      ...this.#input(durationMs, this.#concluded),
+      probeRows: rows,
+    });
   }
 
   /**
@@ -709,6 +724,10 @@ export class ShutdownRun {
   }
 
   #build(durationMs: number, finished: boolean): ShutdownReport {
+    return buildShutdownReport(this.#input(durationMs, finished));
+  }
+
+  #input(durationMs: number, finished: boolean): ReportInput {
     const phases = this.#phaseReports.map((p) => ({ ...p }));
     const current = phases[phases.length - 1];
     if (current !== undefined && current.endedBy === undefined) {
@@ -719,7 +738,7 @@ export class ShutdownRun {
       drain.durationMs = roundMs(performance.now() - this.#startedAt);
       if (drain.arrivals > 0) drain.lastArrivalMs = roundMs(this.#lastArrivalAt - this.#startedAt);
     }
-    return buildShutdownReport({
+    return {
       reason: this.#reason,
       startedAt: this.#startedAtIso,
       endedAt: this.#endedAtIso,
@@ -734,7 +753,7 @@ export class ShutdownRun {
       lateFailures: this.#lateFailures,
       lingering: this.#lingering,
       intakes: this.#host.intakeReports(),
-    });
+    };
   }
 
   #logProgress(): void {

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LifecycleCoordinator } from '../core/lifecycle-coordinator.js';
+import { LifecycleCoordinator, probeReportOf } from '../core/lifecycle-coordinator.js';
 import { totalBudgetMs } from '../core/lifecycle-options.validator.js';
 import { LifecycleState } from '../core/lifecycle-state.enum.js';
 import type { ShutdownPhase } from '../core/shutdown-phase.enum.js';
 import type { ShutdownReport } from '../core/shutdown-report.interface.js';
-import { priorityName } from '../core/task-priority.enum.js';
-import { TaskState } from '../core/task-state.enum.js';
+import { priorityName, type TaskPriority } from '../core/task-priority.enum.js';
 
 /**
  * What an indicator returns: the shape of terminus' `HealthIndicatorResult`, built here so that
@@ -53,27 +52,11 @@ function summary(report: ShutdownReport): LastShutdownSummary {
 /** Tasks a probe body carries at most: each probe would otherwise carry every task. */
 const PROBE_TASKS = 20;
 
-/**
- * The report as a probe shows it: everything but the task list, which keeps the tasks still
- * running and those that failed or were abandoned, up to 20 (the whole report is in
- * `getReport()`, the log and `reportFile`).
- */
-function probeReport(report: ShutdownReport): ShutdownReport & { tasksShown: number } {
-  const notable = report.tasks.filter(
-    (task) => task.state !== TaskState.COMPLETED && task.state !== TaskState.CANCELLED,
-  );
-  const tasks = notable.slice(0, PROBE_TASKS);
-  return { ...report, tasks, tasksShown: tasks.length };
-}
-
-function runningByPriority(report: ShutdownReport): Record<string, number> {
-  const running: Record<string, number> = {};
-  for (const task of report.tasks) {
-    if (task.state !== TaskState.RUNNING && task.state !== TaskState.CANCELLING) continue;
-    const name = priorityName(task.priority);
-    running[name] = (running[name] ?? 0) + 1;
-  }
-  return running;
+function runningByName(running: Partial<Record<TaskPriority, number>>): Record<string, number> {
+  const named: Record<string, number> = {};
+  for (const [priority, count] of Object.entries(running))
+    named[priorityName(Number(priority))] = count;
+  return named;
 }
 
 /**
@@ -113,16 +96,18 @@ export class LifecycleHealthIndicator {
         last === undefined ? { state } : { state, lastShutdown: summary(last) },
       );
     }
-    const report = this.coordinator.getReport();
-    if (report === undefined) return result(name, 'down', { state });
+    // A row for 20 tasks at most, whatever the number of tasks: a probe comes every second.
+    const view = probeReportOf(this.coordinator, PROBE_TASKS);
+    if (view === undefined) return result(name, 'down', { state });
+    const { report } = view;
     const phase: ShutdownPhase | 'drain' =
       report.phases.length === 0 ? 'drain' : report.phaseReached;
     return result(name, 'down', {
       state,
       phase,
       elapsedMs: report.durationMs,
-      running: runningByPriority(report),
-      report: probeReport(report),
+      running: runningByName(view.running),
+      report: { ...report, tasksShown: report.tasks.length },
     });
   }
 
@@ -136,7 +121,9 @@ export class LifecycleHealthIndicator {
   isAlive<const K extends string = 'lifecycle'>(key?: K): LifecycleIndicatorResult<K> {
     const name = (key ?? 'lifecycle') as K;
     const state = this.coordinator.state;
-    const report = state === LifecycleState.DRAINING ? this.coordinator.getReport() : undefined;
+    // Its duration only: no task rows (a liveness probe comes every few seconds).
+    const report =
+      state === LifecycleState.DRAINING ? probeReportOf(this.coordinator, 0)?.report : undefined;
     const limit = totalBudgetMs(this.coordinator.options) + WEDGED_AFTER_MS;
     if (report !== undefined && report.durationMs > limit) {
       return result(name, 'down', { state, elapsedMs: report.durationMs, limitMs: limit });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { CancelledError } from '../../../lib/core/cancelled.error.js';
-import { LifecycleCoordinator } from '../../../lib/core/lifecycle-coordinator.js';
+import { LifecycleCoordinator, probeReportOf } from '../../../lib/core/lifecycle-coordinator.js';
 import { planShutdown, type TaskEntry } from '../../../lib/core/shutdown-plan.js';
 import { ShutdownPhase } from '../../../lib/core/shutdown-phase.enum.js';
 import { taskReport } from '../../../lib/core/shutdown-report.js';
@@ -187,5 +187,36 @@ describe('shutdown report task list', () => {
     const after = await done;
     expect(during?.tasks.map((task) => task.state)).toEqual([TaskState.RUNNING]);
     expect(after.tasks.map((task) => task.state)).toEqual([TaskState.COMPLETED]);
+  });
+});
+
+describe("a probe's view of the report", () => {
+  it('rows for the tasks still running only, at most as many as asked, running counted by priority', async () => {
+    const coordinator = new LifecycleCoordinator({ progressIntervalMs: 0 });
+    expect(probeReportOf(coordinator, 20)).toBeUndefined();
+    const release = deferred<void>();
+    for (let i = 0; i < 25; i++) {
+      coordinator.createTask(() => release.promise, { name: `drain-${i}`, stop: 'drain' });
+    }
+    coordinator.createTask(() => release.promise, {
+      name: 'critical',
+      priority: TaskPriority.CRITICAL,
+      stop: 'drain',
+    });
+    // Ends as soon as its wave signals it: cancelled, no row.
+    const lowest = coordinator.createTask((ctx) => untilAborted(ctx.signal), {
+      priority: TaskPriority.LOWEST,
+    });
+    const done = coordinator.shutdown({ reason: 'test' });
+    await expect(lowest).rejects.toBeInstanceOf(CancelledError);
+    const view = probeReportOf(coordinator, 20);
+    expect(view?.report.total).toBe(27);
+    expect(view?.report.cancelled).toBe(1);
+    expect(view?.report.tasks).toHaveLength(20);
+    expect(view?.report.tasks.every((task) => task.state === TaskState.RUNNING)).toBe(true);
+    expect(view?.running).toEqual({ [TaskPriority.NORMAL]: 25, [TaskPriority.CRITICAL]: 1 });
+    expect(probeReportOf(coordinator, 0)?.report.tasks).toEqual([]);
+    release.resolve();
+    await done;
   });
 });
