@@ -39,13 +39,14 @@ import { ownHandles } from './shutdown-signal.handler.js';
  * a process shuts down once, so without this every SIGTERM ran cold, and readiness went down
  * and the first task was signalled about a millisecond later than warm code takes.
  */
-async function warmShutdownPath(asyncContext: boolean): Promise<void> {
-  // The app's asyncContext: on Node 20 a first AsyncLocalStorage turns promise hooks on for the
-  // whole process, which an app that said `asyncContext: false` must not pay for.
+async function warmShutdownPath(): Promise<void> {
+  // Never in AsyncLocalStorage, whatever the app's asyncContext: on Node 20 and 22 a first
+  // AsyncLocalStorage turns promise hooks on for the whole process, a cost a warm-up must not
+  // bring to an app that has no task yet. The shutdown path itself is the same either way.
   const coordinator = new LifecycleCoordinator({
     logger: false,
     progressIntervalMs: 0,
-    asyncContext,
+    asyncContext: false,
   });
   const task = coordinator.createTask(
     (ctx) =>
@@ -117,7 +118,7 @@ export class LifecycleShutdownHooks
     this.bootstrapped.resolve();
     // Last, readiness already up; it touches nothing of the application's. One that failed
     // would change nothing: the real shutdown runs the same code, only cold.
-    warmShutdownPath(this.coordinator.options.asyncContext).catch(() => undefined);
+    warmShutdownPath().catch(() => undefined);
   }
 
   async onModuleDestroy(): Promise<void> {
