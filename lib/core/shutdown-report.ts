@@ -124,27 +124,21 @@ interface TaskList {
   readonly lengths: readonly number[];
 }
 
-/** The rows of `list`, in stop order. */
-function taskRows(list: TaskList, origin: number): TaskReport[] {
-  const rows: TaskReport[] = [];
-  const { waves, lengths } = list;
-  for (let w = 0; w < lengths.length; w++) {
-    const tasks = waves[w].tasks;
-    for (let i = 0; i < lengths[w]; i++) rows.push(taskReport(tasks[i], origin));
-  }
-  return rows;
-}
-
-/** The rows of the tasks neither completed nor cancelled, in stop order, at most `limit`. */
-function notableRows(list: TaskList, origin: number, limit: number): TaskReport[] {
+/**
+ * The rows of `list`, in stop order; with `unfinishedOnly`, only those of tasks neither completed
+ * nor cancelled, at most `limit` (a probe's view).
+ */
+function taskRows(list: TaskList, origin: number, unfinishedOnly = false, limit = Infinity) {
   const rows: TaskReport[] = [];
   const { waves, lengths } = list;
   for (let w = 0; w < lengths.length && rows.length < limit; w++) {
     const tasks = waves[w].tasks;
     for (let i = 0; i < lengths[w] && rows.length < limit; i++) {
       const state = tasks[i].record.state;
-      if (state !== TaskState.COMPLETED && state !== TaskState.CANCELLED)
-        rows.push(taskReport(tasks[i], origin));
+      if (unfinishedOnly && (state === TaskState.COMPLETED || state === TaskState.CANCELLED)) {
+        continue;
+      }
+      rows.push(taskReport(tasks[i], origin));
     }
   }
   return rows;
@@ -272,7 +266,7 @@ function buildReport(input: ReportInput): ProbeReport {
     phases: input.phases,
     tasks:
       input.probeRows !== undefined
-        ? notableRows({ waves, lengths }, origin, input.probeRows)
+        ? taskRows({ waves, lengths }, origin, true, input.probeRows)
         : settled
           ? []
           : taskRows({ waves, lengths }, origin),
