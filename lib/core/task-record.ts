@@ -1,5 +1,5 @@
 import { isCancellation } from './cancellation.js';
-import { taskContextStorage } from './task-context.storage.js';
+import { TASK_ENDED, taskContextStorage } from './task-context.storage.js';
 import { isThenable } from './thenable.js';
 import { CancelledError } from './cancelled.error.js';
 import { DeadlineRun, type CallbackResult } from './deadline-run.js';
@@ -68,6 +68,9 @@ class RecordContext implements TaskContext {
   get stopped(): Promise<unknown> {
     return this.record.stopped;
   }
+  get [TASK_ENDED](): boolean {
+    return this.record.ended;
+  }
 }
 
 /** The record behind a task context, when `ctx` is a managed task's (not a hook's). */
@@ -92,6 +95,37 @@ function settleFulfilled(this: TaskRecord, value: unknown): void {
 
 function settleRejected(this: TaskRecord, error: unknown): void {
   this.settle(error, true);
+}
+
+/** Calls the task function and attaches its settlement, in whatever scope the caller runs. */
+function startIn(
+  record: TaskRecord,
+  fn: (ctx: TaskContext) => unknown,
+  context: TaskContext,
+): void {
+  let value: unknown;
+  try {
+    value = fn(context);
+  } catch (error) {
+    record.settle(error, true);
+    return;
+  }
+  let pending: Promise<unknown> | undefined;
+  try {
+    pending = isThenable(value) ? Promise.resolve(value) : undefined;
+  } catch (error) {
+    // A returned value whose `then` (or promise `constructor`) cannot be read fails the task,
+    // as awaiting it would; createTask() itself never throws for what the task returns.
+    record.settle(error, true);
+    return;
+  }
+  if (pending === undefined) {
+    record.settle(value, false);
+    return;
+  }
+  // Attached at once so a failing task can never be an unhandled rejection. Bound functions
+  // rather than closures: they are the smaller allocation, and this runs once per task.
+  pending.then(settleFulfilled.bind(record), settleRejected.bind(record));
 }
 
 /**
@@ -230,30 +264,12 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
     // Cancelled before it started (admitted into a wave already stopping): it starts cancelling.
     if (this.state === TaskState.CREATED) this.setState(TaskState.RUNNING);
     const context = new RecordContext(this);
-    let value: unknown;
-    try {
-      value = inContext ? taskContextStorage.run(context, fn, context) : fn(context);
-    } catch (error) {
-      this.settle(error, true);
-      return;
-    }
-    let pending: Promise<unknown> | undefined;
-    try {
-      pending = isThenable(value) ? Promise.resolve(value) : undefined;
-    } catch (error) {
-      // A returned value whose `then` (or promise `constructor`) cannot be read fails the task,
-      // as awaiting it would; createTask() itself never throws for what the task returns.
-      this.settle(error, true);
-      return;
-    }
-    if (pending !== undefined) {
-      // Attached at once so a failing task can never be an unhandled rejection; outside the
-      // task's scope, so its end is handled in its creator's context. Bound functions rather
-      // than closures: they are the smaller allocation, and this runs once per task.
-      pending.then(settleFulfilled.bind(this), settleRejected.bind(this));
-    } else {
-      this.settle(value, false);
-    }
+    // The end is watched from inside the task's scope: on Node 24 `run()` leaves a fresh copy of
+    // the caller's context frame behind, and a reaction attached after it would keep that copy
+    // (~180 B) for the task's whole life. Code the end calls back sees no task: `currentTask()`
+    // is undefined once its task has ended.
+    if (inContext) taskContextStorage.run(context, startIn, this, fn, context);
+    else startIn(this, fn, context);
   }
 
   /** Aborts the task's signal (if it exists) with `reason`; the first reason wins. */

@@ -197,6 +197,70 @@ describe('LifecycleCoordinator — tasks', () => {
     expect(currentTask()).toBeUndefined();
   });
 
+  it('shows no task to code its end calls back nor to work it left behind once it ended', async () => {
+    const seen: Record<string, TaskContext | undefined> = {};
+    const events = coordinator.events$.subscribe((event) => {
+      if (event.type === 'task' && event.name === 'failing' && event.state === TaskState.FAILED) {
+        seen.event = currentTask();
+      }
+    });
+    const leftBehind = deferred();
+    const afterEnd = deferred();
+    const outer = coordinator.createTask(
+      async () => {
+        const inner = coordinator.createTask(
+          () => {
+            seen.inside = currentTask();
+            void leftBehind.promise.then(() => {
+              seen.leftBehind = currentTask();
+              afterEnd.resolve();
+            });
+            return Promise.reject(new Error('boom'));
+          },
+          { name: 'failing', onError: () => (seen.onError = currentTask()) },
+        );
+        await inner.then(undefined, () => undefined);
+      },
+      { name: 'outer' },
+    );
+    await outer;
+    leftBehind.resolve();
+    await afterEnd.promise;
+    events.unsubscribe();
+    expect(seen.inside?.name).toBe('failing');
+    expect(seen).toEqual({
+      inside: seen.inside,
+      event: undefined,
+      onError: undefined,
+      leftBehind: undefined,
+    });
+  });
+
+  it("runs the next wave's abort listeners, reached from a task's end, in no task", async () => {
+    const first = deferred();
+    let listenerSaw: TaskContext | null | undefined = null;
+    coordinator.createTask((ctx) => untilAborted(ctx.signal).catch(() => first.promise), {
+      name: 'first',
+      priority: TaskPriority.LOW,
+    });
+    coordinator.createTask(
+      (ctx) =>
+        new Promise<void>((resolve) =>
+          ctx.signal.addEventListener('abort', () => {
+            listenerSaw = currentTask();
+            resolve();
+          }),
+        ),
+      { name: 'second', priority: TaskPriority.CRITICAL },
+    );
+    const done = coordinator.shutdown();
+    await flushMicrotasks();
+    expect(listenerSaw).toBeNull();
+    first.resolve();
+    await done;
+    expect(listenerSaw).toBeUndefined();
+  });
+
   it('runs tasks outside any async context with asyncContext: false', async () => {
     const plain = new LifecycleCoordinator({ asyncContext: false });
     const seen: (TaskContext | undefined)[] = [];
