@@ -31,7 +31,7 @@ import type { ProbeReport } from './shutdown-report.js';
 import { ShutdownRun, type IntakeStep, type RunHost } from './shutdown-run.js';
 import { taskContextStorage } from './task-context.storage.js';
 import { TaskPriority } from './task-priority.enum.js';
-import { recordOf, TaskRecord, type TaskObserver } from './task-record.js';
+import { recordClassFor, recordOf, type TaskObserver, type TaskRecord } from './task-record.js';
 import { TaskRegistry } from './task-registry.js';
 import type { TaskState } from './task-state.enum.js';
 import type {
@@ -120,6 +120,8 @@ export class LifecycleCoordinator {
   readonly #baseline = countActiveResources();
   readonly #intakes = new Set<RegisteredIntake>();
   readonly #observer: TaskObserver;
+  /** Its own record class: the observer on its prototype (see `recordClassFor`). */
+  readonly #Record: typeof TaskRecord;
   readonly #runHost: RunHost;
   /** Tasks run inside AsyncLocalStorage (`currentTask()`): the `asyncContext` option. */
   readonly #asyncContext: boolean;
@@ -150,6 +152,7 @@ export class LifecycleCoordinator {
       adapter.startInStartingState === true ? LifecycleState.STARTING : LifecycleState.RUNNING;
     this.#asyncContext = resolved.asyncContext;
     this.#observer = this.#makeObserver();
+    this.#Record = recordClassFor(this.#observer);
     this.#runHost = this.#makeRunHost();
     for (const warning of lifecycleOptionWarnings(resolved)) logger?.warn(warning);
   }
@@ -453,8 +456,7 @@ export class LifecycleCoordinator {
     const registry = this.#registry;
     registry.assertNotTaken(name);
     const dependsOn = template.dependsOn;
-    const record = new TaskRecord<T>(
-      this.#observer,
+    const record = new this.#Record<T>(
       ++this.#seq,
       name,
       template.priority,
@@ -515,7 +517,7 @@ export class LifecycleCoordinator {
       // Keep the options only when they hold callbacks: most tasks then retain nothing extra.
       if (options.cleanup !== undefined || options.onError !== undefined) kept = options;
     }
-    return new TaskRecord<T>(this.#observer, seq, name, priority, dependencies, kept, stop);
+    return new this.#Record<T>(seq, name, priority, dependencies, kept, stop);
   }
 
   #makeObserver(): TaskObserver {

@@ -47,6 +47,31 @@ const enum Flag {
   Drain = 32,
 }
 
+// The state's index in STATES and the priority live in `flags` too: a field less each, and a
+// field is 8 bytes on every live task.
+const STATE_SHIFT = 6;
+const STATE_MASK = 7 << STATE_SHIFT;
+const PRIORITY_SHIFT = 9;
+const STATES: readonly TaskState[] = [
+  TaskState.CREATED,
+  TaskState.RUNNING,
+  TaskState.CANCELLING,
+  TaskState.COMPLETED,
+  TaskState.CANCELLED,
+  TaskState.FAILED,
+  TaskState.ABANDONED,
+];
+/** A state's index in STATES; the three live states first (`ended` is `code > Cancelling`). */
+const enum Code {
+  Created,
+  Running,
+  Cancelling,
+  Completed,
+  Cancelled,
+  Failed,
+  Abandoned,
+}
+
 /** What the task function receives; kept apart from the thenable handle so it can be awaited. */
 class RecordContext implements TaskContext {
   constructor(readonly record: TaskRecord) {}
@@ -78,15 +103,23 @@ export function recordOf(ctx: TaskContext | undefined): TaskRecord | undefined {
   return ctx instanceof RecordContext ? ctx.record : undefined;
 }
 
-/** Promises handed out by a record, made only when someone awaits it. */
-interface Waiters<T> {
-  outcome?: Promise<T>;
-  outcomeDeferred?: Deferred<T>;
-  finished?: Deferred<void>;
+/**
+ * What most tasks never need, made on first use: its options and dependencies, its signal, its
+ * cleanup and the promises handed out to those who await it. One field on the record rather
+ * than nine; fields declared up front so that every such object has the same shape.
+ */
+class TaskExtras<T> {
+  dependencies: readonly DependencyNode[] | undefined = undefined;
+  /** Kept only when they hold callbacks (`cleanup`, `onError`). */
+  options: TaskOptions | undefined = undefined;
+  cleanupRun: DeadlineRun | undefined = undefined;
+  outcome: Promise<T> | undefined = undefined;
+  outcomeDeferred: Deferred<T> | undefined = undefined;
+  finished: Deferred<void> | undefined = undefined;
   /** `ctx.stopped`: resolved with the cancel reason. */
-  stopped?: Deferred<unknown>;
+  stopped: Deferred<unknown> | undefined = undefined;
   /** Internal watchers of the stop (`addStopListener`), called once with the cancel reason. */
-  stopListeners?: Set<(reason: unknown) => void>;
+  stopListeners: Set<(reason: unknown) => void> | undefined = undefined;
 }
 
 function settleFulfilled(this: TaskRecord, value: unknown): void {
@@ -129,11 +162,12 @@ function startIn(
 }
 
 /**
- * A live managed task and its handle. Fields are few on purpose: a task that never reads its
- * signal and is never awaited costs this object, its context and one promise reaction.
+ * A live managed task and its handle. Fields are few on purpose (ten; each is 8 bytes on every
+ * live task): a task without options that never reads its signal and is never awaited costs
+ * this object, its context and one promise reaction. What fewer tasks need is in `TaskExtras`,
+ * state and priority are bits of `flags`, and the observer is on a per-coordinator prototype.
  */
 export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
-  state: TaskState = TaskState.CREATED;
   /** Neighbours in the registry's list of live tasks (creation order). */
   previous: TaskRecord | undefined = undefined;
   next: TaskRecord | undefined = undefined;
@@ -142,20 +176,50 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
   private controller: AbortController | undefined = undefined;
   private cancelReason: unknown = NOT_CANCELLED;
   private result: unknown = undefined;
+  /** `Flag` bits, the state's code and the priority. */
   private flags: number;
-  private waiters: Waiters<T> | undefined = undefined;
-  private cleanupRun: DeadlineRun | undefined = undefined;
+  private extras: TaskExtras<T> | undefined = undefined;
+  /** Who it reports to: on the prototype `recordClassFor` makes per coordinator, not a field. */
+  declare private readonly host: TaskObserver;
 
   constructor(
-    private readonly host: TaskObserver,
     readonly seq: number,
     readonly explicitName: string | undefined,
-    readonly priority: TaskPriority,
-    readonly dependencies: readonly DependencyNode[] | undefined,
-    private readonly options: TaskOptions | undefined,
+    priority: TaskPriority,
+    dependencies: readonly DependencyNode[] | undefined,
+    options: TaskOptions | undefined,
     stop: StopMode,
   ) {
-    this.flags = stop === 'drain' ? Flag.Drain : 0;
+    this.flags = (stop === 'drain' ? Flag.Drain : 0) | (priority << PRIORITY_SHIFT);
+    if (dependencies !== undefined || options !== undefined) {
+      const extras = this.more();
+      extras.dependencies = dependencies;
+      extras.options = options;
+    }
+  }
+
+  private more(): TaskExtras<T> {
+    return (this.extras ??= new TaskExtras<T>());
+  }
+
+  private get code(): Code {
+    return (this.flags & STATE_MASK) >> STATE_SHIFT;
+  }
+
+  get state(): TaskState {
+    return STATES[this.code];
+  }
+
+  get priority(): TaskPriority {
+    return this.flags >> PRIORITY_SHIFT;
+  }
+
+  get dependencies(): readonly DependencyNode[] | undefined {
+    return this.extras?.dependencies;
+  }
+
+  private get options(): TaskOptions | undefined {
+    return this.extras?.options;
   }
 
   /** Who it reports to: tells whether a context belongs to a given coordinator. */
@@ -209,11 +273,7 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
   }
 
   get ended(): boolean {
-    return (
-      this.state !== TaskState.RUNNING &&
-      this.state !== TaskState.CANCELLING &&
-      this.state !== TaskState.CREATED
-    );
+    return this.code > Code.Cancelling;
   }
 
   /** The task's cleanup has run (or it has none). */
@@ -223,26 +283,27 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
 
   /** Its cleanup is running now. */
   get cleanupRunning(): boolean {
-    return this.cleanupRun !== undefined && (this.flags & Flag.CleanupDone) === 0;
+    return this.extras?.cleanupRun !== undefined && (this.flags & Flag.CleanupDone) === 0;
   }
 
   /** Gives up on a running cleanup (the shutdown stopped waiting): it times out now. */
   expireCleanup(givenMs: number): void {
-    if (this.cleanupRunning) this.cleanupRun?.expire(givenMs);
+    if (this.cleanupRunning) this.extras?.cleanupRun?.expire(givenMs);
   }
 
   /** The task's own error, when it failed. */
   get error(): unknown {
-    return this.state === TaskState.FAILED ? this.result : undefined;
+    return this.code === Code.Failed ? this.result : undefined;
   }
 
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
+    let controller = this.controller;
+    if (controller === undefined) {
+      controller = this.controller = new AbortController();
       // Level-triggered: a task that reads its signal after being cancelled sees it aborted.
-      if (this.cancelReason !== NOT_CANCELLED) this.controller.abort(this.cancelReason);
+      if (this.cancelReason !== NOT_CANCELLED) controller.abort(this.cancelReason);
     }
-    return this.controller.signal;
+    return controller.signal;
   }
 
   /**
@@ -251,9 +312,9 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
    */
   get stopped(): Promise<unknown> {
     if (this.cancelReason !== NOT_CANCELLED) return Promise.resolve(this.cancelReason);
-    const waiters = (this.waiters ??= {});
-    waiters.stopped ??= createDeferred<unknown>();
-    return waiters.stopped.promise;
+    const extras = this.more();
+    extras.stopped ??= createDeferred<unknown>();
+    return extras.stopped.promise;
   }
 
   /**
@@ -262,7 +323,7 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
    */
   start(fn: (ctx: TaskContext) => unknown, inContext: boolean): void {
     // Cancelled before it started (admitted into a wave already stopping): it starts cancelling.
-    if (this.state === TaskState.CREATED) this.setState(TaskState.RUNNING);
+    if (this.code === Code.Created) this.setState(Code.Running);
     const context = new RecordContext(this);
     // The end is watched from inside the task's scope: on Node 24 `run()` leaves a fresh copy of
     // the caller's context frame behind, and a reaction attached after it would keep that copy
@@ -276,14 +337,14 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
   requestCancel(reason: unknown): void {
     if (this.cancelReason !== NOT_CANCELLED || this.ended) return;
     this.cancelReason = reason;
-    this.setState(TaskState.CANCELLING);
+    this.setState(Code.Cancelling);
     this.controller?.abort(reason);
-    const waiters = this.waiters;
-    if (waiters === undefined) return;
-    waiters.stopped?.resolve(reason);
-    const listeners = waiters.stopListeners;
+    const extras = this.extras;
+    if (extras === undefined) return;
+    extras.stopped?.resolve(reason);
+    const listeners = extras.stopListeners;
     if (listeners !== undefined) {
-      waiters.stopListeners = undefined;
+      extras.stopListeners = undefined;
       for (const listener of listeners) listener(reason);
     }
   }
@@ -300,12 +361,11 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
    * per call. Call only while `cancelRequested` is false; undo with `removeStopListener`.
    */
   addStopListener(listener: (reason: unknown) => void): void {
-    const waiters = (this.waiters ??= {});
-    (waiters.stopListeners ??= new Set()).add(listener);
+    (this.more().stopListeners ??= new Set()).add(listener);
   }
 
   removeStopListener(listener: (reason: unknown) => void): void {
-    this.waiters?.stopListeners?.delete(listener);
+    this.extras?.stopListeners?.delete(listener);
   }
 
   cancel(reason?: unknown): Promise<void> {
@@ -327,9 +387,9 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
   /** Resolves once the task ended and its cleanup ran; never rejects. */
   whenFinished(): Promise<void> {
     if ((this.flags & Flag.Finished) !== 0) return Promise.resolve();
-    const waiters = (this.waiters ??= {});
-    waiters.finished ??= createDeferred<void>();
-    return waiters.finished.promise;
+    const extras = this.more();
+    extras.finished ??= createDeferred<void>();
+    return extras.finished.promise;
   }
 
   /** Runs the cleanup now, without waiting for the task (FORCEFUL / TERMINATE). */
@@ -340,13 +400,11 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
   /** The shutdown gave up on this task: it is abandoned, its handle rejects, it leaves. */
   abandon(reason: CancelledError): void {
     if (this.ended) return;
-    const previous = this.state;
-    this.state = TaskState.ABANDONED;
-    this.host.taskChanged(this, previous);
+    this.setState(Code.Abandoned);
     // The handle of an abandoned task rejects: code awaiting it must not hang forever.
     this.result = reason;
     this.flags |= Flag.Rejected;
-    this.waiters?.outcomeDeferred?.reject(reason);
+    this.extras?.outcomeDeferred?.reject(reason);
     this.finish();
   }
 
@@ -356,43 +414,43 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
    * one promise and one turn of the queue fewer than `then()`.
    */
   outcomePromise(): Promise<T> {
-    const waiters = (this.waiters ??= {});
-    if (waiters.outcome === undefined) {
+    const extras = this.more();
+    if (extras.outcome === undefined) {
       if (this.ended) {
-        waiters.outcome =
+        extras.outcome =
           (this.flags & Flag.Rejected) !== 0
             ? Promise.reject(this.result)
             : Promise.resolve(this.result as T);
       } else {
-        waiters.outcomeDeferred = createDeferred<T>();
-        waiters.outcome = waiters.outcomeDeferred.promise;
+        extras.outcomeDeferred = createDeferred<T>();
+        extras.outcome = extras.outcomeDeferred.promise;
       }
     }
-    return waiters.outcome;
+    return extras.outcome;
   }
 
   /** The task function's promise settled (or it returned / threw synchronously). */
   settle(value: unknown, rejected: boolean): void {
-    if (this.state === TaskState.ABANDONED) {
+    if (this.code === Code.Abandoned) {
       if (rejected && !isCancellation(value)) this.host.lateFailure(this.label, value);
       return;
     }
     this.result = value;
     if (rejected) this.flags |= Flag.Rejected;
     const previous = this.state;
-    if (rejected) {
-      this.state = isCancellation(value) ? TaskState.CANCELLED : TaskState.FAILED;
-    } else {
-      this.state = this.cancelReason !== NOT_CANCELLED ? TaskState.CANCELLED : TaskState.COMPLETED;
-    }
-    const deferred = this.waiters?.outcomeDeferred;
+    let code: Code;
+    if (rejected) code = isCancellation(value) ? Code.Cancelled : Code.Failed;
+    else code = this.cancelReason !== NOT_CANCELLED ? Code.Cancelled : Code.Completed;
+    this.flags = (this.flags & ~STATE_MASK) | (code << STATE_SHIFT);
+    const extras = this.extras;
+    const deferred = extras?.outcomeDeferred;
     if (deferred !== undefined) {
       if (rejected) deferred.reject(value);
       else deferred.resolve(value as T);
     }
-    if (this.state === TaskState.FAILED) this.reportFailure(value);
+    if (code === Code.Failed) this.reportFailure(value);
     this.host.taskChanged(this, previous);
-    if (this.options?.cleanup !== undefined && this.cleanupRun === undefined) {
+    if (extras?.options?.cleanup !== undefined && extras.cleanupRun === undefined) {
       this.runCleanup(false);
     } else if (this.cleanupDone) {
       this.finish();
@@ -418,10 +476,11 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
   }
 
   private runCleanup(forced: boolean): void {
-    const cleanup = this.options?.cleanup;
-    if (cleanup === undefined || this.cleanupRun !== undefined) return;
+    const extras = this.extras;
+    const cleanup = extras?.options?.cleanup;
+    if (extras === undefined || cleanup === undefined || extras.cleanupRun !== undefined) return;
     const run = new DeadlineRun({
-      timeoutMs: this.options?.cleanupTimeoutMs ?? this.host.cleanupTimeoutMs,
+      timeoutMs: extras.options?.cleanupTimeoutMs ?? this.host.cleanupTimeoutMs,
       what: `cleanup of task "${this.label}"`,
       onDone: (result) => {
         this.flags |= Flag.CleanupDone;
@@ -430,7 +489,7 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
       },
       onLateFailure: (error) => this.host.lateFailure(`cleanup of ${this.label}`, error),
     });
-    this.cleanupRun = run;
+    extras.cleanupRun = run;
     const info = this.cleanupInfo(run, forced);
     // Shielded: the cleanup runs outside the task's context, so the task's cancellation
     // (seen through currentTask()) cannot cut it short.
@@ -451,7 +510,7 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
         return run.signal;
       },
     };
-    if (state === TaskState.FAILED) info.error = this.result;
+    if (this.code === Code.Failed) info.error = this.result;
     if (this.cancelReason !== NOT_CANCELLED) info.reason = this.cancelReason;
     const phase = this.host.phase;
     if (phase !== undefined) info.phase = phase;
@@ -462,12 +521,26 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
     if ((this.flags & Flag.Finished) !== 0) return;
     this.flags |= Flag.Finished;
     this.host.taskFinished(this);
-    this.waiters?.finished?.resolve();
+    this.extras?.finished?.resolve();
   }
 
-  private setState(state: TaskState): void {
+  private setState(code: Code): void {
     const previous = this.state;
-    this.state = state;
+    this.flags = (this.flags & ~STATE_MASK) | (code << STATE_SHIFT);
     this.host.taskChanged(this, previous);
   }
+}
+
+/**
+ * The record class of one coordinator: its records report to `host`, which lives on the class's
+ * prototype — one per coordinator rather than 8 bytes on every live task.
+ *
+ * @example
+ * const Record = recordClassFor(observer);
+ * const record = new Record(1, 'db', TaskPriority.HIGH, undefined, undefined, 'abort');
+ */
+export function recordClassFor(host: TaskObserver): typeof TaskRecord {
+  class HostedTaskRecord<T> extends TaskRecord<T> {}
+  Object.defineProperty(HostedTaskRecord.prototype, 'host', { value: host });
+  return HostedTaskRecord;
 }

@@ -3,7 +3,11 @@ import { LifecycleCoordinator } from '../../../lib/core/lifecycle-coordinator.js
 import { HookRecord } from '../../../lib/core/hook-record.js';
 import { planShutdown, priorityWave } from '../../../lib/core/shutdown-plan.js';
 import { TaskPriority } from '../../../lib/core/task-priority.enum.js';
-import { TaskRecord, type TaskObserver } from '../../../lib/core/task-record.js';
+import {
+  recordClassFor,
+  type TaskObserver,
+  type TaskRecord,
+} from '../../../lib/core/task-record.js';
 
 describe('shutdown plan', () => {
   it('maps priorities to waves, LOWEST first', () => {
@@ -53,6 +57,7 @@ describe('shutdown plan, counted while it is made', () => {
     generatedNameRead: () => undefined,
     lateFailure: () => undefined,
   };
+  const Record = recordClassFor(observer);
   let seq = 0;
 
   /** A record linked after `previous`, as the registry links them. */
@@ -63,15 +68,7 @@ describe('shutdown plan, counted while it is made', () => {
     cleanup?: () => unknown,
   ): TaskRecord {
     const options = cleanup === undefined ? undefined : { cleanup };
-    const made = new TaskRecord(
-      observer,
-      ++seq,
-      undefined,
-      priority,
-      dependencies,
-      options,
-      'abort',
-    );
+    const made = new Record(++seq, undefined, priority, dependencies, options, 'abort');
     if (previous !== undefined) {
       previous.next = made;
       made.previous = previous;

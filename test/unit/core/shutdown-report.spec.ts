@@ -5,7 +5,7 @@ import { planShutdown, type TaskEntry } from '../../../lib/core/shutdown-plan.js
 import { ShutdownPhase } from '../../../lib/core/shutdown-phase.enum.js';
 import { taskReport } from '../../../lib/core/shutdown-report.js';
 import { TaskPriority } from '../../../lib/core/task-priority.enum.js';
-import { TaskRecord, type TaskObserver } from '../../../lib/core/task-record.js';
+import { recordClassFor, type TaskObserver } from '../../../lib/core/task-record.js';
 import { TaskState } from '../../../lib/core/task-state.enum.js';
 import type { ShutdownReport } from '../../../lib/core/shutdown-report.interface.js';
 import { deferred, untilAborted } from '../../support/deferred.js';
@@ -23,8 +23,9 @@ const observer: TaskObserver = {
 
 /** Two planned tasks, the second depending on the first, both still running. */
 function plannedEntries(): [TaskEntry, TaskEntry] {
-  const db = new TaskRecord(observer, 1, 'db', TaskPriority.HIGH, undefined, undefined, 'abort');
-  const worker = new TaskRecord(observer, 2, undefined, TaskPriority.LOW, [db], undefined, 'abort');
+  const Record = recordClassFor(observer);
+  const db = new Record(1, 'db', TaskPriority.HIGH, undefined, undefined, 'abort');
+  const worker = new Record(2, undefined, TaskPriority.LOW, [db], undefined, 'abort');
   db.next = worker;
   worker.previous = db;
   for (const record of [db, worker]) record.start(() => new Promise(() => undefined), false);
