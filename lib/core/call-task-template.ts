@@ -7,6 +7,11 @@ import type { StopMode, TaskOptions } from './task.interface.js';
 /** The longest `#<n>` a call adds to the template's name. */
 const CALL_SUFFIX_LENGTH = `#${Number.MAX_SAFE_INTEGER}`.length;
 
+/** The number of the last call named `<name>#<n>`; shared by the templates of one name. */
+export interface CallCounter {
+  calls: number;
+}
+
 /** What a template is made from: `TaskOptions` without `name`, plus the name its calls share. */
 export interface CallTaskTemplateOptions {
   readonly name: string;
@@ -36,7 +41,9 @@ export class CallTaskTemplate {
   readonly dependsOn: readonly string[];
   /** The callbacks every call's record keeps (one object shared by all calls), or none. */
   readonly options: TaskOptions | undefined;
-  #calls = 0;
+  #counter: CallCounter = { calls: 0 };
+  /** Whose numbering `#counter` is (see `numberWith`). */
+  #numberedBy: object | undefined;
 
   constructor(options: CallTaskTemplateOptions) {
     const name = checkTaskName('name', options.name);
@@ -74,7 +81,21 @@ export class CallTaskTemplate {
   }
 
   /** The next call's name, `<name>#<n>`; numbered from 1, a refused call uses its number. */
+  /** Numbered by `owner` (a coordinator's registry) already: `numberWith` need not run. */
+  isNumberedBy(owner: object): boolean {
+    return this.#numberedBy === owner;
+  }
+
+  /**
+   * Numbers the calls with `counter` from now on: `owner`'s numbering of this name, shared by
+   * every template of that name there, so that no two calls there get the same name.
+   */
+  numberWith(owner: object, counter: CallCounter): void {
+    this.#numberedBy = owner;
+    this.#counter = counter;
+  }
+
   nextName(): string {
-    return `${this.name}#${++this.#calls}`;
+    return `${this.name}#${++this.#counter.calls}`;
   }
 }

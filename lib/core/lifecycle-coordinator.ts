@@ -447,14 +447,17 @@ export class LifecycleCoordinator {
     template: CallTaskTemplate,
     fn: (ctx: TaskContext) => Promise<T> | T,
   ): TaskRecord<T> {
+    const registry = this.#registry;
+    if (!template.isNumberedBy(registry)) {
+      template.numberWith(registry, registry.callCounter(template.name));
+    }
     // Numbered first, as `createTask({ name: ... })` was called with it: a refused call uses it.
     const name = template.nextName();
     const run = this.#run;
     if (run !== undefined && !this.#calledFromLiveWork(run)) {
       throw new ShutdownInProgressError('start a task');
     }
-    const registry = this.#registry;
-    registry.assertNotTaken(name);
+    registry.assertCallNameFree(name);
     const dependsOn = template.dependsOn;
     const record = new this.#Record<T>(
       ++this.#seq,
@@ -464,6 +467,7 @@ export class LifecycleCoordinator {
       template.options,
       template.stop,
     );
+    record.markCall();
     registry.add(record);
     if (run !== undefined) run.admit(record, true);
     record.start(fn, this.#asyncContext);

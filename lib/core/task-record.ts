@@ -40,6 +40,8 @@ export interface TaskObserver {
 const NOT_CANCELLED: unique symbol = Symbol('not-cancelled');
 const enum Flag {
   Rejected = 1,
+  /** A `start: 'call'` method's call: its name is unique by construction, and not indexed. */
+  Call = 2,
   CleanupDone = 4,
   Finished = 8,
   NameIndexed = 16,
@@ -262,6 +264,16 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
   /** The name for reports and logs, without indexing a generated one. */
   get label(): string {
     return this.explicitName ?? `task#${this.seq}`;
+  }
+
+  /** See `Flag.Call`. */
+  get isCall(): boolean {
+    return (this.flags & Flag.Call) !== 0;
+  }
+
+  /** Marks it as a call of a `start: 'call'` method, before the registry adds it. */
+  markCall(): void {
+    this.flags |= Flag.Call;
   }
 
   get nameIndexed(): boolean {

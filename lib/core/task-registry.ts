@@ -3,11 +3,14 @@ import {
   DuplicateTaskNameError,
   UnknownDependencyError,
 } from './task-dependency.error.js';
+import type { CallCounter } from './call-task-template.js';
 import type { DependencyNode } from './dependency-node.interface.js';
 import type { HookRecord } from './hook-record.js';
 import type { TaskRecord } from './task-record.js';
 
 const GENERATED_NAME = /^task#(\d+)$/;
+/** A call's name, `<template name>#<n>`, and any other name of that form. */
+const NUMBERED_NAME = /^(.+)#\d+$/;
 
 /**
  * Live tasks (in creation order) and registered hooks, with one name space for both so that
@@ -24,6 +27,14 @@ export class TaskRegistry {
    * costs no string to build and hash when the task leaves, as most do.
    */
   private readonly generated = new Map<number, TaskRecord>();
+  /**
+   * The numbering of each call-task name (`start: 'call'`), shared by every template of that
+   * name, so calls are unique by construction and never indexed: a call costs no name to hash
+   * and no Map entry to add and delete.
+   */
+  private readonly callCounters = new Map<string, CallCounter>();
+  /** Entries of `named` of the form `<name>#<n>`: while none, no call's name can be taken. */
+  private numberedNames = 0;
   private readonly hookList: HookRecord[] = [];
 
   /** The oldest live task; the others follow through `next` (no iterator on hot paths). */
@@ -42,15 +53,24 @@ export class TaskRegistry {
   /** Throws when `name` is taken or has the reserved generated form. */
   assertNameFree(name: string): void {
     if (GENERATED_NAME.test(name)) throw new DuplicateTaskNameError(name, true);
-    if (this.named.has(name)) throw new DuplicateTaskNameError(name);
+    if (this.named.has(name) || this.liveCall(name) !== undefined) {
+      throw new DuplicateTaskNameError(name);
+    }
   }
 
   /**
-   * Throws when `name` is taken, without the generated-form test: for a name known not to have
-   * that form (a call template's `<name>#<n>`).
+   * Throws when a task or hook holds the name of a call (`<name>#<n>`, unique among calls by
+   * construction); free of any lookup while no name of that form is registered.
    */
-  assertNotTaken(name: string): void {
-    if (this.named.has(name)) throw new DuplicateTaskNameError(name);
+  assertCallNameFree(name: string): void {
+    if (this.numberedNames > 0 && this.named.has(name)) throw new DuplicateTaskNameError(name);
+  }
+
+  /** The numbering of the calls named `<name>#<n>`, made on the first call of that name. */
+  callCounter(name: string): CallCounter {
+    let counter = this.callCounters.get(name);
+    if (counter === undefined) this.callCounters.set(name, (counter = { calls: 0 }));
+    return counter;
   }
 
   /**
@@ -80,7 +100,7 @@ export class TaskRegistry {
   }
 
   lookup(name: string): DependencyNode | undefined {
-    const node = this.named.get(name);
+    const node = this.named.get(name) ?? this.liveCall(name);
     if (node !== undefined) return node;
     const generated = GENERATED_NAME.exec(name);
     if (generated === null) return undefined;
@@ -93,7 +113,8 @@ export class TaskRegistry {
     if (this.tail === undefined) this.head = record;
     else this.tail.next = record;
     this.tail = record;
-    if (record.explicitName !== undefined) this.named.set(record.explicitName, record);
+    const name = record.explicitName;
+    if (name !== undefined && !record.isCall) this.index(name, record);
   }
 
   remove(record: TaskRecord): void {
@@ -109,7 +130,10 @@ export class TaskRegistry {
     record.previous = record.next = undefined;
     const name = record.explicitName;
     if (name !== undefined) {
-      if (this.named.get(name) === record) this.named.delete(name);
+      if (!record.isCall && this.named.get(name) === record) {
+        this.named.delete(name);
+        if (NUMBERED_NAME.test(name)) this.numberedNames--;
+      }
     } else if (record.nameIndexed && this.generated.get(record.seq) === record) {
       this.generated.delete(record.seq);
     }
@@ -124,7 +148,25 @@ export class TaskRegistry {
 
   addHook(hook: HookRecord): void {
     this.hookList.push(hook);
-    this.named.set(hook.name, hook);
+    this.index(hook.name, hook);
+  }
+
+  private index(name: string, node: DependencyNode): void {
+    this.named.set(name, node);
+    if (NUMBERED_NAME.test(name)) this.numberedNames++;
+  }
+
+  /**
+   * The live call named `name`, found by a walk from the newest task: only lookups of a name of
+   * the calls' form pay for it, never a call.
+   */
+  private liveCall(name: string): TaskRecord | undefined {
+    const numbered = NUMBERED_NAME.exec(name);
+    if (numbered === null || !this.callCounters.has(numbered[1])) return undefined;
+    for (let record = this.tail; record !== undefined; record = record.previous) {
+      if (record.isCall && record.explicitName === name) return record;
+    }
+    return undefined;
   }
 
   /**

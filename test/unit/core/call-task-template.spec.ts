@@ -105,6 +105,49 @@ describe('CallTaskTemplate and createCallTask', () => {
     await done;
   });
 
+  it('numbers the calls of two templates of one name as one series: no two calls share a name', async () => {
+    // Two instances of one provider class bind two templates of the same name.
+    const first = new CallTaskTemplate({ name: 'Jobs.process' });
+    const second = new CallTaskTemplate({ name: 'Jobs.process' });
+    const gate = deferred<void>();
+    const calls = [first, second, second, first].map((template) =>
+      createCallTask(coordinator, template, () => gate.promise),
+    );
+    expect(calls.map((call) => call.name)).toEqual([
+      'Jobs.process#1',
+      'Jobs.process#2',
+      'Jobs.process#3',
+      'Jobs.process#4',
+    ]);
+    gate.resolve();
+    await Promise.all(calls);
+  });
+
+  it('keeps a live call’s name from other tasks and hooks, and lets dependsOn find it', async () => {
+    const template = new CallTaskTemplate({ name: 'Jobs.process' });
+    const gate = deferred<void>();
+    const call = createCallTask(coordinator, template, () => gate.promise);
+    expect(() => coordinator.createTask(() => undefined, { name: 'Jobs.process#1' })).toThrow(
+      DuplicateTaskNameError,
+    );
+    expect(() => coordinator.registerShutdownHook('Jobs.process#1', () => undefined)).toThrow(
+      DuplicateTaskNameError,
+    );
+    expect(coordinator.isRegistered('Jobs.process#1')).toBe(true);
+    const dependent = coordinator.createTask(() => gate.promise, {
+      name: 'report',
+      dependsOn: ['Jobs.process#1'],
+    });
+    expect(coordinator.tasks().find((task) => task.name === 'report')?.dependsOn).toEqual([
+      'Jobs.process#1',
+    ]);
+    gate.resolve();
+    await Promise.all([call, dependent]);
+    // Ended: the name is free again.
+    expect(coordinator.isRegistered('Jobs.process#1')).toBe(false);
+    await coordinator.createTask(() => undefined, { name: 'Jobs.process#1' });
+  });
+
   it('admits a call made by work in flight during the shutdown into the current wave', async () => {
     const template = new CallTaskTemplate({ name: 'Jobs.flush' });
     const flushed = deferred<string>();
