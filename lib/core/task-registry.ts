@@ -9,8 +9,19 @@ import type { HookRecord } from './hook-record.js';
 import type { TaskRecord } from './task-record.js';
 
 const GENERATED_NAME = /^task#(\d+)$/;
-/** A call's name, `<template name>#<n>`, and any other name of that form. */
-const NUMBERED_NAME = /^(.+)#\d+$/;
+/**
+ * Where the `#<n>` of a name of the calls' form `<name>#<n>` begins, or -1. By hand rather than
+ * a RegExp: every named task (each HTTP request is one) is tested when it comes and goes.
+ */
+function numberAt(name: string): number {
+  const hash = name.lastIndexOf('#');
+  if (hash <= 0 || hash === name.length - 1) return -1;
+  for (let i = hash + 1; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code < 48 || code > 57) return -1;
+  }
+  return hash;
+}
 
 /**
  * Live tasks (in creation order) and registered hooks, with one name space for both so that
@@ -132,7 +143,7 @@ export class TaskRegistry {
     if (name !== undefined) {
       if (!record.isCall && this.named.get(name) === record) {
         this.named.delete(name);
-        if (NUMBERED_NAME.test(name)) this.numberedNames--;
+        if (numberAt(name) > 0) this.numberedNames--;
       }
     } else if (record.nameIndexed && this.generated.get(record.seq) === record) {
       this.generated.delete(record.seq);
@@ -153,7 +164,7 @@ export class TaskRegistry {
 
   private index(name: string, node: DependencyNode): void {
     this.named.set(name, node);
-    if (NUMBERED_NAME.test(name)) this.numberedNames++;
+    if (numberAt(name) > 0) this.numberedNames++;
   }
 
   /**
@@ -161,8 +172,9 @@ export class TaskRegistry {
    * the calls' form pay for it, never a call.
    */
   private liveCall(name: string): TaskRecord | undefined {
-    const numbered = NUMBERED_NAME.exec(name);
-    if (numbered === null || !this.callCounters.has(numbered[1])) return undefined;
+    if (this.callCounters.size === 0) return undefined;
+    const hash = numberAt(name);
+    if (hash < 0 || !this.callCounters.has(name.slice(0, hash))) return undefined;
     for (let record = this.tail; record !== undefined; record = record.previous) {
       if (record.isCall && record.explicitName === name) return record;
     }
