@@ -80,7 +80,6 @@ export class CallTaskTemplate {
         : { cleanup, onError, cleanupTimeoutMs };
   }
 
-  /** The next call's name, `<name>#<n>`; numbered from 1, a refused call uses its number. */
   /** Numbered by `owner` (a coordinator's registry) already: `numberWith` need not run. */
   isNumberedBy(owner: object): boolean {
     return this.#numberedBy === owner;
@@ -95,6 +94,7 @@ export class CallTaskTemplate {
     this.#counter = counter;
   }
 
+  /** The next call's name, `<name>#<n>`; numbered from 1, a refused call uses its number. */
   nextName(): string {
     return `${this.name}#${++this.#counter.calls}`;
   }
