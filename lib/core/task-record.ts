@@ -106,9 +106,10 @@ export function recordOf(ctx: TaskContext | undefined): TaskRecord | undefined {
 }
 
 /**
- * What most tasks never need, made on first use: its options and dependencies, its signal, its
- * cleanup and the promises handed out to those who await it. One field on the record rather
- * than nine; fields declared up front so that every such object has the same shape.
+ * What most tasks never need, made on first use: their options and dependencies, their cleanup
+ * and the promises handed out to those who await them. One field on the record rather than
+ * eight; fields declared up front so that every such object has the same shape. (The signal's
+ * controller stays on the record: a shutdown makes one for every task that reads its signal.)
  */
 class TaskExtras<T> {
   dependencies: readonly DependencyNode[] | undefined = undefined;
