@@ -134,6 +134,11 @@ describe('CallTaskTemplate and createCallTask', () => {
       DuplicateTaskNameError,
     );
     expect(coordinator.isRegistered('Jobs.process#1')).toBe(true);
+    // Names that only look alike are free: not a number after the last '#', another number.
+    for (const name of ['Jobs.process#1a', 'Jobs.process#', 'Jobs.process#01', '#1']) {
+      expect(coordinator.isRegistered(name)).toBe(false);
+      await coordinator.createTask(() => undefined, { name });
+    }
     const dependent = coordinator.createTask(() => gate.promise, {
       name: 'report',
       dependsOn: ['Jobs.process#1'],
