@@ -54,6 +54,7 @@ const enum Flag {
 const STATE_SHIFT = 6;
 const STATE_MASK = 7 << STATE_SHIFT;
 const PRIORITY_SHIFT = 9;
+const PRIORITY_BITS = 7;
 const STATES: readonly TaskState[] = [
   TaskState.CREATED,
   TaskState.RUNNING,
@@ -214,7 +215,7 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
   }
 
   get priority(): TaskPriority {
-    return this.flags >> PRIORITY_SHIFT;
+    return (this.flags >> PRIORITY_SHIFT) & PRIORITY_BITS;
   }
 
   get dependencies(): readonly DependencyNode[] | undefined {
@@ -454,7 +455,7 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
     let code: Code;
     if (rejected) code = isCancellation(value) ? Code.Cancelled : Code.Failed;
     else code = this.cancelReason !== NOT_CANCELLED ? Code.Cancelled : Code.Completed;
-    this.flags = (this.flags & ~STATE_MASK) | (code << STATE_SHIFT);
+    this.writeCode(code);
     const extras = this.extras;
     const deferred = extras?.outcomeDeferred;
     if (deferred !== undefined) {
@@ -539,8 +540,13 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
 
   private setState(code: Code): void {
     const previous = this.state;
-    this.flags = (this.flags & ~STATE_MASK) | (code << STATE_SHIFT);
+    this.writeCode(code);
     this.host.taskChanged(this, previous);
+  }
+
+  /** The state's code into `flags`, without telling the observer (`setState` does). */
+  private writeCode(code: Code): void {
+    this.flags = (this.flags & ~STATE_MASK) | (code << STATE_SHIFT);
   }
 }
 
