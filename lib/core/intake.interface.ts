@@ -75,7 +75,9 @@ export interface IntakeHandle {
    * Runs `fn` as a managed task — stop mode `drain` unless `options.stop` says otherwise. During
    * a shutdown it joins its priority's wave while that wave has not ended; `undefined` means it
    * is too late (refuse the work so that the client retries elsewhere). It does not count as an
-   * arrival for the measured drain: call `noteArrival()` for what is new traffic.
+   * arrival for the measured drain: call `noteArrival()` for what is new traffic. A name a live
+   * task or hook already holds (or of the form `task#<n>`) does not refuse it: the unit runs
+   * under that name without claiming it, so `dependsOn` and `isRegistered` keep finding the task.
    */
   admit<T>(
     fn: (ctx: TaskContext) => Promise<T> | T,

@@ -467,7 +467,7 @@ export class LifecycleCoordinator {
       template.options,
       template.stop,
     );
-    record.markCall();
+    record.markUnindexed();
     registry.add(record);
     if (run !== undefined) run.admit(record, true);
     record.start(fn, this.#asyncContext);
@@ -483,7 +483,7 @@ export class LifecycleCoordinator {
     if (run !== undefined && !run.canAdmit(options?.priority ?? TaskPriority.NORMAL)) {
       return undefined;
     }
-    const record = this.#newRecord(fn, options, 'drain');
+    const record = this.#newRecord(fn, options, 'drain', true);
     this.#registry.add(record);
     // Not an arrival by itself: the intake says what counts as new traffic (a request does, a
     // probe or a message on a long-lived connection does not), with noteArrival().
@@ -497,6 +497,7 @@ export class LifecycleCoordinator {
     fn: (ctx: TaskContext) => Promise<T> | T,
     options: TaskOptions | undefined,
     defaultStop: StopMode,
+    forIntake = false,
   ): TaskRecord<T> {
     if (typeof fn !== 'function') {
       throw InvalidLifecycleOptionError.invalid('createTask(fn)', fn, 'a function');
@@ -507,11 +508,15 @@ export class LifecycleCoordinator {
     let dependencies: TaskRecord['dependencies'];
     let kept: TaskOptions | undefined;
     let stop = defaultStop;
+    let unindexed = false;
     if (options !== undefined) {
       priority = checkPriority('priority', options.priority, TaskPriority.NORMAL);
       if (options.name !== undefined) {
         name = checkTaskName('name', options.name);
-        this.#registry.assertNameFree(name);
+        // An intake admits from a server's listener, where a throw would take the process down
+        // and lose the unit of work: a name someone holds labels it without being claimed.
+        if (forIntake) unindexed = !this.#registry.isNameFree(name);
+        else this.#registry.assertNameFree(name);
       }
       dependencies = this.#registry.resolve(name ?? `task#${seq}`, options.dependsOn);
       checkFunction('cleanup', options.cleanup);
@@ -521,7 +526,9 @@ export class LifecycleCoordinator {
       // Keep the options only when they hold callbacks: most tasks then retain nothing extra.
       if (options.cleanup !== undefined || options.onError !== undefined) kept = options;
     }
-    return new this.#Record<T>(seq, name, priority, dependencies, kept, stop);
+    const record = new this.#Record<T>(seq, name, priority, dependencies, kept, stop);
+    if (unindexed) record.markUnindexed();
+    return record;
   }
 
   #makeObserver(): TaskObserver {

@@ -40,8 +40,11 @@ export interface TaskObserver {
 const NOT_CANCELLED: unique symbol = Symbol('not-cancelled');
 const enum Flag {
   Rejected = 1,
-  /** A `start: 'call'` method's call: its name is unique by construction, and not indexed. */
-  Call = 2,
+  /**
+   * Named, but not in the registry's name index: a `start: 'call'` method's call (unique by its
+   * numbering), or an intake's unit of work whose name a task or hook already holds.
+   */
+  Unindexed = 2,
   CleanupDone = 4,
   Finished = 8,
   NameIndexed = 16,
@@ -268,14 +271,14 @@ export class TaskRecord<T = unknown> implements ManagedTask<T>, DependencyNode {
     return this.explicitName ?? `task#${this.seq}`;
   }
 
-  /** See `Flag.Call`. */
-  get isCall(): boolean {
-    return (this.flags & Flag.Call) !== 0;
+  /** See `Flag.Unindexed`. */
+  get unindexed(): boolean {
+    return (this.flags & Flag.Unindexed) !== 0;
   }
 
-  /** Marks it as a call of a `start: 'call'` method, before the registry adds it. */
-  markCall(): void {
-    this.flags |= Flag.Call;
+  /** Keeps its name out of the registry's index; before the registry adds it. */
+  markUnindexed(): void {
+    this.flags |= Flag.Unindexed;
   }
 
   get nameIndexed(): boolean {

@@ -64,9 +64,12 @@ export class TaskRegistry {
   /** Throws when `name` is taken or has the reserved generated form. */
   assertNameFree(name: string): void {
     if (GENERATED_NAME.test(name)) throw new DuplicateTaskNameError(name, true);
-    if (this.named.has(name) || this.liveCall(name) !== undefined) {
-      throw new DuplicateTaskNameError(name);
-    }
+    if (this.isTaken(name)) throw new DuplicateTaskNameError(name);
+  }
+
+  /** Whether a new task could claim `name` (`assertNameFree` would not throw). */
+  isNameFree(name: string): boolean {
+    return !GENERATED_NAME.test(name) && !this.isTaken(name);
   }
 
   /**
@@ -125,7 +128,7 @@ export class TaskRegistry {
     else this.tail.next = record;
     this.tail = record;
     const name = record.explicitName;
-    if (name !== undefined && !record.isCall) this.index(name, record);
+    if (name !== undefined && !record.unindexed) this.index(name, record);
   }
 
   remove(record: TaskRecord): void {
@@ -141,7 +144,7 @@ export class TaskRegistry {
     record.previous = record.next = undefined;
     const name = record.explicitName;
     if (name !== undefined) {
-      if (!record.isCall && this.named.get(name) === record) {
+      if (!record.unindexed && this.named.get(name) === record) {
         this.named.delete(name);
         if (numberAt(name) > 0) this.numberedNames--;
       }
@@ -162,6 +165,10 @@ export class TaskRegistry {
     this.index(hook.name, hook);
   }
 
+  private isTaken(name: string): boolean {
+    return this.named.has(name) || this.liveCall(name) !== undefined;
+  }
+
   private index(name: string, node: DependencyNode): void {
     this.named.set(name, node);
     if (numberAt(name) > 0) this.numberedNames++;
@@ -176,7 +183,7 @@ export class TaskRegistry {
     const hash = numberAt(name);
     if (hash < 0 || !this.callCounters.has(name.slice(0, hash))) return undefined;
     for (let record = this.tail; record !== undefined; record = record.previous) {
-      if (record.isCall && record.explicitName === name) return record;
+      if (record.unindexed && record.explicitName === name) return record;
     }
     return undefined;
   }

@@ -168,8 +168,7 @@ export class ScheduleIntake implements Intake {
         { name: this.#taskName(job), priority: this.options.priority, onError: noop },
       );
     } catch (error) {
-      // The task could not be made (its name is taken by a task of the application's own): the
-      // tick still runs.
+      // The task could not be made (a label too long to name a task): the tick still runs.
       this.logger.warn(`${ScheduleMessages.untracked(job.label)}: ${describeError(error)}`);
     }
     if (task === undefined) {

@@ -52,6 +52,32 @@ describe('intakes: units of work admitted during a shutdown', () => {
     await coordinator.shutdown();
   });
 
+  it("admits a unit named like a live task or a generated name, without taking the task's name", async () => {
+    const holder = deferred<void>();
+    coordinator.createTask(() => holder.promise, { name: 'GET /orders#1' });
+    const gates = [deferred<string>(), deferred<string>()];
+    // Before: DuplicateTaskNameError, thrown into the intake's listener.
+    const unit = handle.admit(() => gates[0].promise, { name: 'GET /orders#1' });
+    const generated = handle.admit(() => gates[1].promise, { name: 'task#1' });
+    expect(unit).toBeDefined();
+    expect(generated).toBeDefined();
+    expect(coordinator.tasks().map((t) => t.name)).toEqual([
+      'GET /orders#1',
+      'GET /orders#1',
+      'task#1',
+    ]);
+    gates[0].resolve('served');
+    gates[1].resolve('also');
+    await expect(unit).resolves.toBe('served');
+    await expect(generated).resolves.toBe('also');
+    // The name stayed the task's: its index entry outlives the unit that shared it.
+    expect(coordinator.isRegistered('GET /orders#1')).toBe(true);
+    const dependent = coordinator.createTask(() => 'after', { dependsOn: ['GET /orders#1'] });
+    holder.resolve();
+    await expect(dependent).resolves.toBe('after');
+    await coordinator.shutdown();
+  });
+
   it('joins the wave of its priority while the drain runs', async () => {
     coordinator = new LifecycleCoordinator({ drainDelayMs: 500, progressIntervalMs: 0 });
     handle = coordinator.registerIntake({ name: 'test' });

@@ -1,12 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LifecycleCoordinator } from '../../../../lib/core/lifecycle-coordinator.js';
 import type { ShutdownReport } from '../../../../lib/core/shutdown-report.interface.js';
-import { HttpIntake } from '../../../../lib/intake/http/http.intake.js';
-import { resolveHttpIntakeOptions } from '../../../../lib/intake/http/http-intake.options.js';
 import { deferred } from '../../../support/deferred.js';
 import { httpGet } from '../../../support/http-client.js';
+import { IntakeServers } from '../../../support/intake-servers.js';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -15,27 +13,12 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
  * connection's count (HttpIntakeContext.asyncContext): what happens at the edges of that.
  */
 describe('HttpIntake without async context (requests counted, tasks made at the shutdown)', () => {
-  const servers: Server[] = [];
-  const intakes: HttpIntake[] = [];
+  const servers = new IntakeServers();
 
-  afterEach(async () => {
-    for (const intake of intakes.splice(0)) await intake.finish();
-    for (const server of servers.splice(0)) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-  });
+  afterEach(() => servers.closeAll());
 
-  async function serve(coordinator: LifecycleCoordinator, listener: Listener): Promise<string> {
-    const server = createServer(listener);
-    servers.push(server);
-    const intake = new HttpIntake(server, resolveHttpIntakeOptions(true)!, {
-      events: coordinator.events$,
-      asyncContext: false,
-    });
-    intake.install(coordinator.registerIntake(intake));
-    intakes.push(intake);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  function serve(coordinator: LifecycleCoordinator, listener: Listener): Promise<string> {
+    return servers.serve(coordinator, listener, false);
   }
 
   it('drains a request whose handler began the shutdown synchronously', async () => {
@@ -87,7 +70,7 @@ describe('HttpIntake without async context (requests counted, tasks made at the 
     expect(message).toContain('listener failed');
     // The server still serves.
     await expect(httpGet(`${url}/next`)).resolves.toMatchObject({ status: 200, body: 'ok' });
-    for (const intake of intakes.splice(0)) await intake.finish();
+    await servers.finishIntakes();
     await thrown;
   });
 });

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { LifecycleCoordinator } from '../../../../lib/core/lifecycle-coordinator.js';
+import { MAX_NAME_LENGTH } from '../../../../lib/core/name-check.js';
 import { ShutdownInProgressError } from '../../../../lib/core/shutdown-in-progress.error.js';
 import { TaskPriority } from '../../../../lib/core/task-priority.enum.js';
 import {
@@ -249,16 +250,29 @@ describe('ScheduleIntake', () => {
       expect(intake.report()).toMatchObject({ admitted: 0, failed: 0, running: 0 });
     });
 
-    it('runs a tick untracked, with a warning, when its task cannot be made (the name is taken)', async () => {
+    it('runs a tick as a task even when a task of the application holds its name', async () => {
       const gate = deferred();
       coordinator.createTask(() => gate.promise, { name: 'interval Jobs.poll#1' });
-      expect(intake.runTick(POLL, () => 'ran')).toBe('ran');
-      expect(logger.messages('warn')).toEqual([
-        expect.stringMatching(
-          /^A run of Jobs.poll could not become a managed task; it runs untracked: /,
-        ),
+      const tick = deferred<string>();
+      const ran = intake.runTick(POLL, () => tick.promise);
+      expect(coordinator.tasks().map((task) => task.name)).toEqual([
+        'interval Jobs.poll#1',
+        'interval Jobs.poll#1',
       ]);
+      tick.resolve('ran');
+      await expect(ran).resolves.toBe('ran');
+      expect(logger.messages('warn')).toEqual([]);
       gate.resolve();
+      await coordinator.shutdown();
+    });
+
+    it('runs a tick untracked, with a warning, when its task cannot be made (a name too long)', async () => {
+      const job: ScheduledJob = { ...POLL, label: 'x'.repeat(MAX_NAME_LENGTH) };
+      expect(intake.runTick(job, () => 'ran')).toBe('ran');
+      expect(coordinator.tasks()).toEqual([]);
+      expect(logger.messages('warn')).toEqual([
+        expect.stringMatching(/could not become a managed task; it runs untracked: /),
+      ]);
       await coordinator.shutdown();
     });
   });
