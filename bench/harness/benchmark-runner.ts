@@ -199,23 +199,21 @@ async function measureRow(
     results,
     ...checksOf(scenario.targets, scenario.unit, figureOf),
   };
-  const secondary = scenario.secondary;
-  if (secondary === undefined) return [row];
-  const secondaryResults: Partial<Record<ImplementationName, ImplementationResult>> = {};
-  for (const [name, measured] of runs) {
-    const values = measured.map((m) => m.detail?.[secondary.key] ?? Number.NaN);
-    secondaryResults[name] = { values, value: median(values), ...range(values) };
-  }
-  return [
-    row,
-    {
+  const secondaryRows = (scenario.secondary ?? []).map((secondary): RowResult => {
+    const results: Partial<Record<ImplementationName, ImplementationResult>> = {};
+    for (const [name, measured] of runs) {
+      const values = measured.map((m) => m.detail?.[secondary.key] ?? Number.NaN);
+      results[name] = { values, value: median(values), ...range(values) };
+    }
+    return {
       ...row,
       metric: secondary.metric,
       unit: secondary.unit,
-      results: secondaryResults,
-      ...checksOf(secondary.targets, secondary.unit, (name) => secondaryResults[name]?.value),
-    },
-  ];
+      results,
+      ...checksOf(secondary.targets, secondary.unit, (name) => results[name]?.value),
+    };
+  });
+  return [row, ...secondaryRows];
 }
 
 function growthOf(

@@ -46,7 +46,7 @@ export interface Measurement {
   readonly value: number;
   /** Individual samples (latencies), pooled over runs when the scenario asks for percentiles. */
   readonly samples?: readonly number[];
-  /** Extra figures for results.json (engine-side duration, p99 …); only `secondary` compares. */
+  /** Extra figures for results.json (p99, CPU per request …); the scenario's `secondary` rows read some. */
   readonly detail?: Readonly<Record<string, number>>;
 }
 

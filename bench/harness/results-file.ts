@@ -62,7 +62,7 @@ export function mergeResults(earlier: BenchResults, later: BenchResults): BenchR
     );
   }
   const measured = new Set(later.rows.map((row) => row.scenario));
-  // Stable sort: each scenario's rows keep their order (sizes, then the secondary row).
+  // Stable sort: each scenario's rows keep their order (sizes, then the secondary rows).
   const rows = [...earlier.rows.filter((row) => !measured.has(row.scenario)), ...later.rows].sort(
     (a, b) => catalogIndex(a.scenario) - catalogIndex(b.scenario),
   );

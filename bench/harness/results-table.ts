@@ -29,6 +29,7 @@ export function formatValue(value: number, unit: Unit, signed = false): string {
     case 'B/task':
       return `${sign}${value.toFixed(0)} B`;
     case 'µs/call':
+    case 'µs/request':
       return `${sign}${value.toFixed(2)} µs`;
     case '%':
       return `${sign}${value.toFixed(2)} %`;

@@ -6,7 +6,7 @@ import type {
 } from '../harness/measurement.interface.js';
 
 /** The unit of a scenario's figures. */
-export type Unit = 'ms' | 'B/task' | 'µs/call' | '%' | 'req/s';
+export type Unit = 'ms' | 'B/task' | 'µs/call' | 'µs/request' | '%' | 'req/s';
 
 /**
  * A DESIGN §6 target, checked on a row:
@@ -72,7 +72,8 @@ export interface ScenarioDefinition {
   readonly maxRuns?: number;
   /** Every target must hold; none: a figure reported for comparison. */
   readonly targets: readonly Target[];
-  readonly secondary?: SecondaryRow;
+  /** Rows of other figures of the same runs (`Measurement.detail[key]`), each with its targets. */
+  readonly secondary?: readonly SecondaryRow[];
   readonly growth?: GrowthTarget;
   /** Plotted as time per task against N in the chart. */
   readonly chart?: string;
@@ -88,6 +89,10 @@ function using(load: () => Promise<(input: ScenarioInput) => Promise<Measurement
 }
 
 const HONOURING = 'shutdown-honouring-signal';
+
+function label(platform: 'express' | 'fastify'): string {
+  return platform === 'express' ? 'Express' : 'Fastify';
+}
 const IGNORING = 'shutdown-ignoring-signal';
 
 export const SCENARIOS: readonly ScenarioDefinition[] = [
@@ -344,23 +349,41 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     implementations: {
       ours: () => import('./sigterm/readiness.js'),
       raw: using(async () => (await import('./sigterm/readiness.js')).runRaw),
+      'nest-naive': using(async () => (await import('./sigterm/readiness.js')).runNestNaive),
     },
   },
   ...(['express', 'fastify'] as const).map((platform): ScenarioDefinition => ({
     id: `http-${platform}`,
-    metric: `HTTP requests/s with request tracking, ${platform === 'express' ? 'Express' : 'Fastify'}`,
+    metric: `HTTP requests/s with request tracking, ${label(platform)}`,
     unit: 'req/s',
     counts: 's of load',
     sizes: [5],
     quickSizes: [1],
     statistic: 'median',
     targets: [{ kind: 'ratio-at-least', against: 'http-false', min: 0.97 }],
-    secondary: {
-      key: 'p99Ms',
-      metric: `HTTP p99 latency with request tracking, ${platform === 'express' ? 'Express' : 'Fastify'}`,
-      unit: 'ms',
-      targets: [{ kind: 'ratio', against: 'http-false', max: 1.05 }],
-    },
+    secondary: [
+      {
+        key: 'p99Ms',
+        metric: `HTTP p99 latency with request tracking, ${label(platform)}`,
+        unit: 'ms',
+        targets: [{ kind: 'ratio', against: 'http-false', max: 1.05 }],
+      },
+      {
+        // The bar of requests/s (1 / 0.97) read from the server alone: requests/s also moves
+        // with the load generator, which shares the machine's cores with the server.
+        key: 'cpuUsPerRequest',
+        metric: `HTTP server CPU per request with request tracking, ${label(platform)}`,
+        unit: 'µs/request',
+        targets: [
+          {
+            kind: 'ratio',
+            against: 'http-false',
+            max: 1 / 0.97,
+            advisory: "the server's side of the requests/s bar, not in §6",
+          },
+        ],
+      },
+    ],
     implementations: {
       ours: using(
         async () => (await import('./http-overhead/autocannon-load.js')).loaders(platform).ours,
@@ -421,7 +444,10 @@ export function implementationsOf(scenario: ScenarioDefinition): ImplementationN
 export function quickImplementationsOf(scenario: ScenarioDefinition): ImplementationName[] {
   const needed = new Set<ImplementationName>(['ours']);
   if (scenario.subtract !== undefined) needed.add(scenario.subtract);
-  for (const target of [...scenario.targets, ...(scenario.secondary?.targets ?? [])]) {
+  for (const target of [
+    ...scenario.targets,
+    ...(scenario.secondary ?? []).flatMap((row) => row.targets),
+  ]) {
     if (target.kind !== 'value') needed.add(target.against);
   }
   return implementationsOf(scenario).filter((name) => needed.has(name));

@@ -1,6 +1,6 @@
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { startFixture } from '../../harness/fixture-process.js';
+import { startFixture, type FixtureProcess } from '../../harness/fixture-process.js';
 import type { Measurement, ScenarioInput } from '../../harness/measurement.interface.js';
 
 /** What the fixture server runs: no module, `http: false`, tracking, tracking without ALS. */
@@ -12,6 +12,21 @@ const CONNECTIONS = 10;
 function portOf(message: unknown): number | undefined {
   const port = (message as { port?: unknown } | null)?.port;
   return typeof port === 'number' ? port : undefined;
+}
+
+/** User + system µs of a `{ cpu: process.cpuUsage() }` message. */
+function cpuOf(message: unknown): number | undefined {
+  const cpu = (message as { cpu?: { user?: unknown; system?: unknown } } | null)?.cpu;
+  return typeof cpu?.user === 'number' && typeof cpu.system === 'number'
+    ? cpu.user + cpu.system
+    : undefined;
+}
+
+/** The server's CPU time so far, in µs (asked over IPC). */
+function serverCpu(server: FixtureProcess): Promise<number> {
+  const answer = server.next(cpuOf);
+  server.child.send('cpu');
+  return answer;
 }
 
 /** A load's result, with its latencies to the microsecond. */
@@ -53,7 +68,8 @@ async function load(port: number, seconds: number): Promise<LoadResult> {
 /**
  * Starts the fixture server (`platform`, `mode`) in a fresh process, loads it for a warm-up and
  * then for the measured seconds (`n`; 1 under --quick) with autocannon over kept-alive
- * connections, and reports requests/s (the average over the measured seconds) with p99 latency.
+ * connections, and reports requests/s (the average over the measured seconds) with p99 latency
+ * and the server's CPU time per request over the measured load.
  */
 export async function loadServer(
   platform: 'express' | 'fastify',
@@ -64,7 +80,9 @@ export async function loadServer(
   try {
     const port = await server.next(portOf);
     await load(port, quick ? 1 : 2);
+    const cpuBefore = await serverCpu(server);
     const { result, latencyUs } = await load(port, n);
+    const cpuUs = (await serverCpu(server)) - cpuBefore;
     if (result.errors > 0 || result.non2xx > 0) {
       throw new Error(`${platform} ${mode}: ${result.errors} errors, ${result.non2xx} non-2xx`);
     }
@@ -74,6 +92,7 @@ export async function loadServer(
         p99Ms: latencyUs.percentile(99) / 1000,
         p50Ms: latencyUs.percentile(50) / 1000,
         requests: result.requests.total,
+        cpuUsPerRequest: cpuUs / result.requests.total,
       },
     };
   } finally {

@@ -67,3 +67,11 @@ export function run({ n }: ScenarioInput): Promise<Measurement> {
 export function runRaw({ n }: ScenarioInput): Promise<Measurement> {
   return samples('readiness-raw.fixture', n);
 }
+
+/**
+ * The same Nest app and Terminus check over a hand-written flag: what Nest and Terminus take to
+ * answer the 503, the part of the figure that is not the module's.
+ */
+export function runNestNaive({ n }: ScenarioInput): Promise<Measurement> {
+  return samples('readiness-nest-naive.fixture', n);
+}

@@ -14,7 +14,10 @@ describe('quickImplementationsOf (bench --quick)', () => {
       const all = implementationsOf(scenario);
       expect(quick[0]).toBe('ours');
       expect(all.filter((name) => quick.includes(name))).toEqual(quick);
-      for (const target of [...scenario.targets, ...(scenario.secondary?.targets ?? [])]) {
+      for (const target of [
+        ...scenario.targets,
+        ...(scenario.secondary ?? []).flatMap((row) => row.targets),
+      ]) {
         if (target.kind !== 'value') expect(quick).toContain(target.against);
       }
       if (scenario.subtract !== undefined) expect(quick).toContain(scenario.subtract);
