@@ -378,7 +378,8 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
           {
             kind: 'ratio',
             against: 'http-false',
-            max: 1 / 0.97,
+            // 1 / 0.97, to the thousandth.
+            max: 1.031,
             advisory: "the server's side of the requests/s bar, not in §6",
           },
         ],
