@@ -89,11 +89,12 @@ function using(load: () => Promise<(input: ScenarioInput) => Promise<Measurement
 }
 
 const HONOURING = 'shutdown-honouring-signal';
+const IGNORING = 'shutdown-ignoring-signal';
 
+/** The platform's name in the HTTP rows' labels. */
 function label(platform: 'express' | 'fastify'): string {
   return platform === 'express' ? 'Express' : 'Fastify';
 }
-const IGNORING = 'shutdown-ignoring-signal';
 
 export const SCENARIOS: readonly ScenarioDefinition[] = [
   {

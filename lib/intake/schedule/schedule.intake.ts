@@ -168,7 +168,8 @@ export class ScheduleIntake implements Intake {
         { name: this.#taskName(job), priority: this.options.priority, onError: noop },
       );
     } catch (error) {
-      // The task could not be made (a label too long to name a task): the tick still runs.
+      // Defensive: labels are cleaned and capped (MAX_LABEL), so the name is valid and a taken
+      // one no longer refuses; should the task still not be made, the tick runs untracked.
       this.logger.warn(`${ScheduleMessages.untracked(job.label)}: ${describeError(error)}`);
     }
     if (task === undefined) {
